@@ -1,0 +1,261 @@
+// Package bolt is the durable, embedded store.Store, built on bbolt: one
+// memory-mapped file holding a single B+tree bucket with every key.
+//
+// Every acknowledged Update is fsynced before it returns (unless
+// Options.NoSync is set, which is only for benchmarks). Readers use bbolt's
+// MVCC snapshots and do not block the writer, with one exception: bbolt
+// must wait for open read transactions before it can grow its memory map.
+// The map therefore starts large (DefaultInitialMmapSize of address space,
+// not memory or disk), so only stores beyond that size can see an Update
+// wait for a long View.
+package bolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/orgstack/orgstack/internal/store"
+)
+
+// ErrLocked is returned by Open when another process holds the data file.
+var ErrLocked = errors.New("data directory is in use by another orgstack process")
+
+// DefaultLockTimeout is how long Open waits for the file lock when
+// Options.LockTimeout is zero.
+const DefaultLockTimeout = 3 * time.Second
+
+// DefaultInitialMmapSize is the memory-map size used when
+// Options.InitialMmapSize is zero. It reserves address space only; on
+// Linux and macOS the file still grows with the data. (On Windows bbolt
+// grows the file to the map size up front.)
+const DefaultInitialMmapSize = 1 << 30
+
+// bucketName names the one bucket that holds every key.
+const bucketName = "orgstack"
+
+// Options tunes Open. The zero value is the production configuration.
+type Options struct {
+	// LockTimeout bounds how long Open waits for the exclusive file lock
+	// before failing with ErrLocked. Zero or negative means
+	// DefaultLockTimeout.
+	LockTimeout time.Duration
+
+	// NoSync skips fsync on commit, so an acknowledged Update can be lost
+	// in an OS crash or power failure (a process crash loses nothing).
+	// For benchmarks only.
+	NoSync bool
+
+	// InitialMmapSize is the initial size of the memory map in bytes.
+	// While the data file fits in it, read transactions never block
+	// writers. Zero means DefaultInitialMmapSize; negative means bbolt's
+	// own default (start small and remap as the file grows).
+	InitialMmapSize int
+}
+
+// Store is a store.Store backed by one bbolt file. It also implements
+// store.Wiper and store.Sizer. It is safe for concurrent use; Updates run
+// one at a time and Views run concurrently with each other and with the
+// Update.
+type Store struct {
+	db     *bbolt.DB
+	bucket []byte
+}
+
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Wiper = (*Store)(nil)
+	_ store.Sizer = (*Store)(nil)
+)
+
+// Open opens or creates the data file at path, creating missing parent
+// directories. It takes an exclusive lock on the file for as long as the
+// Store is open; if another process holds it, Open fails with an error
+// wrapping ErrLocked after opts.LockTimeout. Other failures (permissions,
+// a corrupt file) are returned wrapped with the path.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("bolt: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("bolt: create data directory: %w", err)
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	mmapSize := opts.InitialMmapSize
+	switch {
+	case mmapSize == 0:
+		mmapSize = DefaultInitialMmapSize
+	case mmapSize < 0:
+		mmapSize = 0
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		Timeout:         timeout,
+		NoSync:          opts.NoSync,
+		InitialMmapSize: mmapSize,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("bolt: open %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	s := &Store{db: db, bucket: []byte(bucketName)}
+	if err := db.Update(func(btx *bbolt.Tx) error {
+		_, err := btx.CreateBucketIfNotExists(s.bucket)
+		return err
+	}); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("bolt: open %s: create bucket: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path returns the data file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// View runs fn in a bbolt read transaction. It returns ctx's error if ctx
+// is already done, ErrClosed after Close, and otherwise the error fn
+// returns, unchanged. Callbacks fn registers with OnCommit run after fn
+// returns nil.
+func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var (
+		t     *tx
+		fnErr error
+	)
+	err := s.db.View(func(btx *bbolt.Tx) error {
+		t = s.newTx(btx)
+		fnErr = t.run(fn)
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return s.txError(err, t != nil)
+	}
+	runCallbacks(t.callbacks)
+	return nil
+}
+
+// Update runs fn in a bbolt write transaction and returns once the commit
+// is on disk (fsynced unless Options.NoSync). It returns ctx's error if
+// ctx is done before the transaction starts, ErrClosed after Close, the
+// error fn returns, unchanged (after rolling back), or a wrapped commit
+// error. If fn panics the transaction rolls back and the panic propagates.
+// OnCommit callbacks of the committing attempt run after the commit, in
+// registration order, outside any transaction.
+func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var (
+		committed *tx // the attempt whose writes were committed
+		called    bool
+		fnErr     error
+	)
+	// Each attempt builds a fresh tx and resets the outcome, so this
+	// closure is already safe to hand to db.Batch, which may call it more
+	// than once and merge concurrent Updates into one commit. Batching
+	// trades latency (MaxBatchDelay) for fewer fsyncs under concurrent
+	// writers; plain db.Update is used until measurements call for it.
+	err := s.db.Update(func(btx *bbolt.Tx) error {
+		called = true
+		committed = nil
+		t := s.newTx(btx)
+		fnErr = t.run(fn)
+		if fnErr != nil {
+			return fnErr
+		}
+		committed = t
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return s.txError(err, called)
+	}
+	runCallbacks(committed.callbacks)
+	return nil
+}
+
+// txError maps a bbolt error that did not come from fn. started reports
+// whether a transaction was begun.
+func (s *Store) txError(err error, started bool) error {
+	if !started && errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return store.ErrClosed
+	}
+	if started {
+		return fmt.Errorf("bolt: commit: %w", err)
+	}
+	return fmt.Errorf("bolt: begin: %w", err)
+}
+
+// Wipe deletes and recreates the bucket in one durable transaction, which
+// frees the pages without visiting every key. It returns ErrClosed after
+// Close.
+func (s *Store) Wipe(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	started := false
+	err := s.db.Update(func(btx *bbolt.Tx) error {
+		started = true
+		if err := btx.DeleteBucket(s.bucket); err != nil {
+			return fmt.Errorf("bolt: wipe: %w", err)
+		}
+		if _, err := btx.CreateBucket(s.bucket); err != nil {
+			return fmt.Errorf("bolt: wipe: %w", err)
+		}
+		return nil
+	})
+	if err != nil && !started {
+		return s.txError(err, false)
+	}
+	return err
+}
+
+// Size returns the exact number of keys and the size of the data file in
+// bytes. Counting keys walks every page of the bucket, so it costs time
+// proportional to the data. It returns ErrClosed after Close.
+func (s *Store) Size() (keys int64, bytes int64, err error) {
+	started := false
+	err = s.db.View(func(btx *bbolt.Tx) error {
+		started = true
+		keys = int64(btx.Bucket(s.bucket).Stats().KeyN)
+		bytes = btx.Size()
+		return nil
+	})
+	if err != nil {
+		return 0, 0, s.txError(err, started)
+	}
+	return keys, bytes, nil
+}
+
+// Close waits for open transactions to finish, then releases the file and
+// its lock. Later View, Update, Wipe and Size calls return ErrClosed.
+// Closing twice is a no-op.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("bolt: close: %w", err)
+	}
+	return nil
+}
+
+func runCallbacks(callbacks []func()) {
+	for _, f := range callbacks {
+		f()
+	}
+}
