@@ -1,0 +1,3 @@
+package auditmanager
+
+//go:generate go run ../awsgen -service auditmanager -pkg auditmanager -out .

@@ -1,0 +1,3 @@
+package iam
+
+//go:generate go run ../awsgen -service iam -pkg iam -out .

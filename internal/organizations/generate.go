@@ -1,0 +1,3 @@
+package organizations
+
+//go:generate go run ../awsgen -service organizations -pkg organizations -out .

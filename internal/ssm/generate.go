@@ -1,0 +1,3 @@
+package ssm
+
+//go:generate go run ../awsgen -service ssm -pkg ssm -out .

@@ -1,0 +1,3 @@
+package sts
+
+//go:generate go run ../awsgen -service sts -pkg sts -out .
