@@ -1,0 +1,46 @@
+// Command orgstack is a local implementation of AWS Organizations and the
+// services that integrate with it, spoken over the real AWS wire
+// protocols.
+//
+//	orgstack serve [flags]   run the server
+//	orgstack version         print the version
+//	orgstack operations      list the implemented operations
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+const usage = `usage: orgstack <command> [flags]
+
+commands:
+  serve        run the server (see orgstack serve -h)
+  version      print the version
+  operations   list every modeled operation and whether it is implemented
+`
+
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr, getenv)
+	case "version", "--version", "-version":
+		return version(stdout)
+	case "operations":
+		return operations(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "orgstack: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,73 @@
+package app
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/orgstack/orgstack/internal/store"
+)
+
+// adminHandler serves orgstack's own endpoints:
+//
+//	GET  /_orgstack/health   200 {"status":"ready",...} once serving
+//	POST /_orgstack/reset    wipe all state
+//	POST /moto-api/reset     the same, for suites written for moto's server
+//	GET  /_orgstack/clock    the clock: {"now":...,"offsetSeconds":...}
+//	POST /_orgstack/clock    {"advance":"36h"} moves it forward (needs --clock-control)
+func (m *Main) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_orgstack/health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": Version, "memory": m.Config.Memory})
+	})
+	reset := func(w http.ResponseWriter, r *http.Request) {
+		if err := store.Wipe(r.Context(), m.Store); err != nil {
+			m.Logger.Error("reset failed", "error", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "reset failed"})
+			return
+		}
+		m.Logger.Info("state reset")
+		writeJSON(w, http.StatusOK, map[string]any{"status": "reset"})
+	}
+	mux.HandleFunc("POST /_orgstack/reset", reset)
+	mux.HandleFunc("POST /moto-api/reset", reset)
+	mux.HandleFunc("GET /_orgstack/clock", func(w http.ResponseWriter, r *http.Request) {
+		m.writeClock(w)
+	})
+	mux.HandleFunc("POST /_orgstack/clock", func(w http.ResponseWriter, r *http.Request) {
+		if !m.Config.ClockControl {
+			writeJSON(w, http.StatusForbidden, map[string]any{"error": "clock control is disabled; start orgstack with --clock-control"})
+			return
+		}
+		var req struct {
+			Advance string `json:"advance"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "body must be JSON like {\"advance\":\"36h\"}"})
+			return
+		}
+		d, err := time.ParseDuration(req.Advance)
+		if err != nil || d < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "advance must be a non-negative Go duration such as 36h or 15m"})
+			return
+		}
+		m.Clock.Advance(d)
+		m.Jobs.Wake()
+		m.writeClock(w)
+	})
+	return mux
+}
+
+func (m *Main) writeClock(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"now":           m.Clock.Now().Format(time.RFC3339Nano),
+		"offsetSeconds": m.Clock.Offset().Seconds(),
+		"control":       m.Config.ClockControl,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,131 @@
+// Package app assembles orgstack: it reads the configuration, opens the
+// store, builds every service and serves them. cmd/orgstack is a thin
+// shell around Main, and the end-to-end tests boot the same Main.
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is orgstack's version, set at build time with
+// -ldflags "-X github.com/orgstack/orgstack/internal/app.Version=...".
+var Version = "0.1.0-dev"
+
+// DefaultAddr is where orgstack listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:4590"
+
+// Config is orgstack's configuration. Every field has a flag and an
+// ORGSTACK_* environment variable; flags win over the environment.
+type Config struct {
+	Addr               string
+	DataDir            string
+	Memory             bool
+	LogLevel           string
+	LogFormat          string
+	DefaultAccount     string
+	CreateAccountDelay time.Duration
+	CloseAccountDelay  time.Duration
+	MaxAccounts        int
+	ClockControl       bool
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/orgstack, or ~/.local/share/orgstack.
+func DefaultDataDir() string {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "orgstack")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "orgstack")
+	}
+	return ".orgstack"
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Addr:           DefaultAddr,
+		DataDir:        DefaultDataDir(),
+		LogLevel:       "info",
+		LogFormat:      "text",
+		DefaultAccount: "123456789012",
+		MaxAccounts:    10,
+	}
+}
+
+// FlagSet returns the flags of `orgstack serve`, bound to c, with defaults
+// taken from c and then from the environment (getenv).
+func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("ORGSTACK_ADDR", c.Addr), "listen address `HOST:PORT` (ORGSTACK_ADDR); port 0 picks a free port")
+	fs.StringVar(&c.DataDir, "data-dir", env("ORGSTACK_DATA_DIR", c.DataDir), "`DIR` for durable state (ORGSTACK_DATA_DIR)")
+	fs.BoolVar(&c.Memory, "memory", envBool(env("ORGSTACK_MEMORY", ""), c.Memory), "keep state in memory only, nothing persisted (ORGSTACK_MEMORY)")
+	fs.StringVar(&c.LogLevel, "log-level", env("ORGSTACK_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (ORGSTACK_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("ORGSTACK_LOG_FORMAT", c.LogFormat), "text or json (ORGSTACK_LOG_FORMAT)")
+	fs.StringVar(&c.DefaultAccount, "default-account", env("ORGSTACK_DEFAULT_ACCOUNT", c.DefaultAccount), "account that unrecognized access keys act as (ORGSTACK_DEFAULT_ACCOUNT)")
+	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", envDuration(env("ORGSTACK_CREATE_ACCOUNT_DELAY", ""), c.CreateAccountDelay), "how long CreateAccount stays IN_PROGRESS (ORGSTACK_CREATE_ACCOUNT_DELAY)")
+	fs.DurationVar(&c.CloseAccountDelay, "close-account-delay", envDuration(env("ORGSTACK_CLOSE_ACCOUNT_DELAY", ""), c.CloseAccountDelay), "how long CloseAccount stays PENDING_CLOSURE (ORGSTACK_CLOSE_ACCOUNT_DELAY)")
+	fs.IntVar(&c.MaxAccounts, "max-accounts", envInt(env("ORGSTACK_MAX_ACCOUNTS", ""), c.MaxAccounts), "accounts-per-organization quota (ORGSTACK_MAX_ACCOUNTS)")
+	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
+	return fs
+}
+
+func envBool(s string, def bool) bool {
+	if b, err := strconv.ParseBool(s); err == nil {
+		return b
+	}
+	return def
+}
+
+func envDuration(s string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d
+	}
+	return def
+}
+
+func envInt(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
+}
+
+// Validate reports the first invalid setting, naming it.
+func (c *Config) Validate() error {
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log-format: %q is not text or json", c.LogFormat)
+	}
+	if len(c.DefaultAccount) != 12 || strings.Trim(c.DefaultAccount, "0123456789") != "" {
+		return fmt.Errorf("default-account: %q is not a 12-digit account id", c.DefaultAccount)
+	}
+	if c.MaxAccounts < 1 {
+		return errors.New("max-accounts: must be at least 1")
+	}
+	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 {
+		return errors.New("delays may not be negative")
+	}
+	if !c.Memory && c.DataDir == "" {
+		return errors.New("data-dir: required unless --memory is set")
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/auditmanager"
+	"github.com/orgstack/orgstack/internal/iam"
+	"github.com/orgstack/orgstack/internal/jobs"
+	"github.com/orgstack/orgstack/internal/organizations"
+	"github.com/orgstack/orgstack/internal/protocol/awsjson"
+	"github.com/orgstack/orgstack/internal/protocol/awsquery"
+	"github.com/orgstack/orgstack/internal/protocol/restjson"
+	"github.com/orgstack/orgstack/internal/server"
+	"github.com/orgstack/orgstack/internal/ssm"
+	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/store/bolt"
+	"github.com/orgstack/orgstack/internal/store/memory"
+	"github.com/orgstack/orgstack/internal/sts"
+)
+
+// Main is a running orgstack: configuration, store, services and the
+// HTTP server. Create it with NewMain, adjust Config (or call
+// Config.FlagSet), then Run; Close stops it.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	Store  store.Store
+	Clock  *orgstack.OffsetClock
+	Jobs   *jobs.Queue
+	Server *server.Server
+
+	Organizations *organizations.Service
+	IAM           *iam.Service
+
+	httpServer *http.Server
+	listener   net.Listener
+	cancel     context.CancelFunc
+	served     chan error
+	closeOnce  sync.Once
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main { return &Main{Config: DefaultConfig()} }
+
+// Addr is the address the server listens on (valid after Run).
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+// Endpoint is the server's URL (valid after Run).
+func (m *Main) Endpoint() string { return "http://" + m.Addr() }
+
+// Run opens the store, builds the services and starts serving. It returns
+// once the server accepts connections; errors of the server loop after
+// that are reported by Wait.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	if m.Logger == nil {
+		m.Logger = newLogger(m.Config, os.Stderr)
+	}
+	st, err := m.openStore()
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	m.Clock = &orgstack.OffsetClock{}
+	m.Jobs = jobs.New(st, m.Clock, m.Logger)
+
+	m.IAM = iam.New(iam.Options{Store: st, Clock: m.Clock})
+	m.Organizations = organizations.New(organizations.Options{
+		Store: st, Clock: m.Clock, Jobs: m.Jobs, Roles: m.IAM,
+		CreateAccountDelay: m.Config.CreateAccountDelay,
+		CloseAccountDelay:  m.Config.CloseAccountDelay,
+		MaxAccounts:        m.Config.MaxAccounts,
+	})
+	m.Server = server.New(server.Config{
+		Services: m.services(),
+		Identity: server.OpenIdentity{DefaultAccount: m.Config.DefaultAccount},
+		Admin:    m.adminHandler(),
+		Logger:   m.Logger,
+	})
+
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	m.listener = ln
+	runCtx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.Jobs.Start(runCtx)
+	m.httpServer = &http.Server{Handler: m.Server, ReadHeaderTimeout: 30 * time.Second}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.httpServer.Serve(ln) }()
+	m.Logger.Info("orgstack listening", "addr", m.Addr(), "version", Version, "memory", m.Config.Memory, "data_dir", m.dataDirForLog())
+	return nil
+}
+
+func (m *Main) dataDirForLog() string {
+	if m.Config.Memory {
+		return ""
+	}
+	return m.Config.DataDir
+}
+
+func (m *Main) openStore() (store.Store, error) {
+	if m.Config.Memory {
+		return memory.New(), nil
+	}
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data-dir: %w", err)
+	}
+	return bolt.Open(filepath.Join(m.Config.DataDir, "orgstack.db"), bolt.Options{})
+}
+
+func (m *Main) services() []*server.Service {
+	return []*server.Service{
+		{Model: organizations.ServiceModel(), Handlers: organizations.BindHandlers(m.Organizations), Codec: awsjson.Codec{}, Validation: organizations.Validation},
+		{Model: iam.ServiceModel(), Handlers: iam.BindHandlers(m.IAM), Codec: awsquery.Codec{URLEncodeShapes: map[string]bool{"policyDocumentType": true}}, Validation: iam.Validation},
+		{Model: sts.ServiceModel(), Handlers: sts.BindHandlers(sts.New()), Codec: awsquery.Codec{}, Validation: sts.Validation},
+		{Model: ssm.ServiceModel(), Handlers: nil, Codec: awsjson.Codec{}, Validation: ssm.Validation},
+		{Model: auditmanager.ServiceModel(), Handlers: nil, Codec: restjson.Codec{}, Validation: auditmanager.Validation},
+	}
+}
+
+// Wait blocks until the server stops and returns why.
+func (m *Main) Wait() error {
+	err := <-m.served
+	m.served <- err
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops accepting requests, lets in-flight ones finish (up to 10
+// seconds), stops the job worker and closes the store.
+func (m *Main) Close() error {
+	var err error
+	m.closeOnce.Do(func() {
+		if m.httpServer != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err = m.httpServer.Shutdown(ctx)
+			cancel()
+		}
+		if m.cancel != nil {
+			m.cancel()
+			m.Jobs.Wait()
+		}
+		if m.Store != nil {
+			if cerr := m.Store.Close(); err == nil {
+				err = cerr
+			}
+		}
+	})
+	return err
+}
+
+func newLogger(c Config, w *os.File) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(c.LogLevel)))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

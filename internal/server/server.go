@@ -1,0 +1,293 @@
+// Package server is orgstack's HTTP pipeline: request id → which service →
+// signature → decode → validate → invoke → encode, with exactly one error
+// writer per protocol. It knows services only through their generated
+// models, handler tables and codecs.
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/protocol"
+	"github.com/orgstack/orgstack/internal/protocol/restjson"
+	"github.com/orgstack/orgstack/internal/sigv4"
+	"github.com/orgstack/orgstack/internal/wire"
+)
+
+// Service is one API served on the endpoint.
+type Service struct {
+	// Model is the service's generated model.
+	Model *wire.Service
+	// Handlers are the implemented operations (see the generated
+	// BindHandlers). Operations of the model without a handler answer
+	// orgstack.NotImplemented.
+	Handlers map[string]wire.Handler
+	// Codec speaks the service's protocol.
+	Codec protocol.Codec
+	// Validation turns model-constraint violations into the service's own
+	// error (Organizations: InvalidInputException with a Reason; IAM:
+	// ValidationError; ...). It is never called with an empty list.
+	Validation func(op *wire.Operation, vs []wire.Violation) *orgstack.Error
+
+	router *restjson.Router
+}
+
+// Identity decides who made a signed request.
+type Identity interface {
+	// Caller returns the identity behind auth, or an error the client
+	// should see (an *orgstack.Error or a *sigv4.Error).
+	Caller(ctx context.Context, r *http.Request, body []byte, auth *sigv4.Auth) (orgstack.Caller, error)
+}
+
+// Config configures a Server.
+type Config struct {
+	Services []*Service
+	Identity Identity
+	// Admin serves /_orgstack/ and /moto-api/ (may be nil).
+	Admin http.Handler
+	// Fallback serves requests that are not AWS API calls (the console;
+	// may be nil).
+	Fallback http.Handler
+	Logger   *slog.Logger
+	// MaxBodyBytes caps request bodies (default 16 MiB).
+	MaxBodyBytes int64
+}
+
+// Server is an http.Handler serving every configured service on one
+// endpoint. It is safe for concurrent use.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	bySigning map[string]*Service
+	byTarget  map[string]*Service
+	byVersion map[string]*Service
+	rest      []*Service
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, log: cfg.Logger, bySigning: map[string]*Service{}, byTarget: map[string]*Service{}, byVersion: map[string]*Service{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg.MaxBodyBytes == 0 {
+		s.cfg.MaxBodyBytes = 16 << 20
+	}
+	for _, svc := range cfg.Services {
+		m := svc.Model
+		s.bySigning[m.SigningName] = svc
+		switch m.Protocol {
+		case "json":
+			s.byTarget[m.TargetPrefix] = svc
+		case "query":
+			s.byVersion[m.APIVersion] = svc
+		case "rest-json":
+			svc.router = restjson.NewRouter(m)
+			s.rest = append(s.rest, svc)
+		}
+	}
+	return s
+}
+
+// Services returns the configured services.
+func (s *Server) Services() []*Service { return s.cfg.Services }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Admin != nil && (strings.HasPrefix(r.URL.Path, "/_orgstack/") || strings.HasPrefix(r.URL.Path, "/moto-api/")) {
+		s.cfg.Admin.ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	c := &call{requestID: orgstack.NewUUID()}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic serving request", "request_id", c.requestID, "panic", p, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				s.writeError(rec, c, orgstack.InternalError())
+			}
+		}
+		s.logRequest(r, c, rec, time.Since(start))
+	}()
+	s.serve(rec, r, c)
+}
+
+// call is what the pipeline learns about one request as it goes.
+type call struct {
+	requestID string
+	svc       *Service
+	op        *wire.Operation
+	caller    orgstack.Caller
+	errCode   string
+}
+
+func (s *Server) serve(w *recorder, r *http.Request, c *call) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))
+	if err != nil {
+		s.writeError(w, c, orgstack.NewError("RequestTimeout", http.StatusBadRequest, "Your request body could not be read."))
+		return
+	}
+	auth, authErr := sigv4.Parse(r)
+	svc, op, labels, rerr := s.route(r, body, auth)
+	c.svc, c.op = svc, op
+	if svc == nil {
+		if s.cfg.Fallback != nil && authErr != nil && r.Header.Get(protocol.HeaderAmzTarget) == "" {
+			s.cfg.Fallback.ServeHTTP(w, r)
+			return
+		}
+		s.writeError(w, c, rerr)
+		return
+	}
+	if int64(len(body)) > s.cfg.MaxBodyBytes {
+		s.writeError(w, c, orgstack.NewError("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "Request body is too large."))
+		return
+	}
+	if authErr != nil {
+		s.writeError(w, c, apiError(authErr, svc.Model.Protocol))
+		return
+	}
+	if rerr != nil {
+		s.writeError(w, c, rerr)
+		return
+	}
+	ctx := orgstack.WithRequestID(r.Context(), c.requestID)
+	caller, err := s.cfg.Identity.Caller(ctx, r, body, auth)
+	if err != nil {
+		s.writeError(w, c, apiError(err, svc.Model.Protocol))
+		return
+	}
+	c.caller = caller
+	ctx = orgstack.WithCaller(ctx, caller)
+
+	h := svc.Handlers[op.Name]
+	if h == nil {
+		s.writeError(w, c, orgstack.NotImplemented(svc.Model.ServiceID, op.Name))
+		return
+	}
+	raw, err := svc.Codec.Decode(r, body, op, labels)
+	if err != nil {
+		s.writeError(w, c, apiError(err, svc.Model.Protocol))
+		return
+	}
+	in := op.NewInput()
+	if in != nil {
+		if vs := wire.Bind(op.Input, raw, in); len(vs) > 0 {
+			s.writeError(w, c, svc.Validation(op, vs))
+			return
+		}
+	}
+	out, err := h(ctx, in)
+	if err != nil {
+		s.writeError(w, c, s.clientError(c, err))
+		return
+	}
+	svc.Codec.WriteResult(w, svc.Model, op, out, c.requestID)
+}
+
+// clientError turns a handler's error into what the client sees; anything
+// that is not an *orgstack.Error is logged and hidden behind a generic
+// internal error.
+func (s *Server) clientError(c *call, err error) *orgstack.Error {
+	if e, ok := orgstack.AsError(err); ok {
+		return e
+	}
+	if errors.Is(err, context.Canceled) {
+		return orgstack.NewError("RequestCanceled", 499, "The request was canceled.")
+	}
+	s.log.Error("internal error", "request_id", c.requestID, "error", err)
+	e := orgstack.InternalError()
+	if c.svc != nil {
+		// Services name their catch-all fault differently.
+		for _, ex := range c.svc.Model.Exceptions {
+			if ex.Error != nil && !ex.Error.Sender && ex.Error.Status >= 500 {
+				e.Code = ex.Error.Code
+				break
+			}
+		}
+	}
+	return e
+}
+
+func apiError(err error, proto string) *orgstack.Error {
+	if e, ok := sigv4.AsError(err); ok {
+		return e.API(proto)
+	}
+	if e, ok := orgstack.AsError(err); ok {
+		return e
+	}
+	return orgstack.InternalError()
+}
+
+func (s *Server) writeError(w *recorder, c *call, e *orgstack.Error) {
+	c.errCode = e.Code
+	for k, v := range e.Header {
+		w.Header().Set(k, v)
+	}
+	if c.svc == nil {
+		// Unroutable: answer in JSON, the most common protocol.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set(protocol.HeaderRequestID, c.requestID)
+		w.Header().Set(protocol.HeaderErrorType, e.Code)
+		w.WriteHeader(e.HTTPStatus())
+		var b bytes.Buffer
+		b.Write(protocol.AppendJSONString([]byte(`{"__type":`), e.Code))
+		b.WriteString(`,"message":`)
+		b.Write(protocol.AppendJSONString(nil, e.Message))
+		b.WriteString("}")
+		_, _ = w.Write(b.Bytes())
+		return
+	}
+	c.svc.Codec.WriteError(w, c.svc.Model, e, c.requestID)
+}
+
+func (s *Server) logRequest(r *http.Request, c *call, w *recorder, d time.Duration) {
+	attrs := []any{
+		"request_id", c.requestID,
+		"method", r.Method,
+		"status", w.status,
+		"latency_ms", float64(d.Microseconds()) / 1000,
+	}
+	if c.svc != nil {
+		attrs = append(attrs, "service", c.svc.Model.ServiceID)
+	}
+	if c.op != nil {
+		attrs = append(attrs, "operation", c.op.Name)
+	}
+	if c.caller.AccountID != "" {
+		attrs = append(attrs, "account", c.caller.AccountID, "principal", c.caller.ARN)
+	}
+	if c.errCode != "" {
+		attrs = append(attrs, "error", c.errCode)
+	}
+	s.log.Info("request", attrs...)
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.wrote {
+		return
+	}
+	r.status, r.wrote = code, true
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
+}
