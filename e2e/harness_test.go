@@ -53,7 +53,7 @@ func startWith(t testing.TB, cfg app.Config) *srv {
 	return s
 }
 
-func inMemory(c *app.Config)  { c.Memory = true }
+func inMemory(c *app.Config) { c.Memory = true }
 func maxAccounts(n int) func(*app.Config) {
 	return func(c *app.Config) { c.MaxAccounts = n }
 }

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/store"
@@ -55,15 +54,6 @@ func (s *Service) read(ctx context.Context, fn func(tx store.Tx, c orgstack.Call
 		return err
 	}
 	return s.opt.Store.View(ctx, func(tx store.Tx) error { return fn(tx, c) })
-}
-
-// write runs fn in a read-write transaction for the caller's account.
-func (s *Service) write(ctx context.Context, fn func(tx store.Tx, c orgstack.Caller, now time.Time) error) error {
-	c, err := callerOf(ctx)
-	if err != nil {
-		return err
-	}
-	return s.opt.Store.Update(ctx, func(tx store.Tx) error { return fn(tx, c, s.opt.Clock.Now()) })
 }
 
 func errNoSuchEntity(msg string) *orgstack.Error {

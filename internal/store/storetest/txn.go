@@ -140,17 +140,17 @@ func testSnapshotIsolation(t *testing.T, s store.Store) {
 				return err
 			}
 			if string(before) != "v1" || string(after) != "v1" {
-				return fmt.Errorf("View saw k = %q then %q, want v1 both times", before, after)
+				return fmt.Errorf("the view saw k = %q then %q, want v1 both times", before, after)
 			}
 			if _, err := tx.Get("list/2"); !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("View saw a key committed after it started (Get: %v)", err)
+				return fmt.Errorf("the view saw a key committed after it started (Get: %v)", err)
 			}
 			var n int
 			if err := tx.Scan("list/", "", func(string, []byte) (bool, error) { n++; return true, nil }); err != nil {
 				return err
 			}
 			if n != 1 {
-				return fmt.Errorf("View's Scan saw %d keys, want the 1 that existed when it started", n)
+				return fmt.Errorf("the view's Scan saw %d keys, want the 1 that existed when it started", n)
 			}
 			return nil
 		})
