@@ -16,8 +16,8 @@ var knownMessages = map[string]string{
 }
 
 var knownReasonMessages = map[string]string{
-	"InvalidInputException/INVALID_PATTERN":                        "You provided a value that does not match the required pattern.",
-	"InvalidInputException/UNRECOGNIZED_SERVICE_PRINCIPAL":         "You specified an unrecognized service principal.",
+	"InvalidInputException/INVALID_PATTERN":                               "You provided a value that does not match the required pattern.",
+	"InvalidInputException/UNRECOGNIZED_SERVICE_PRINCIPAL":                "You specified an unrecognized service principal.",
 	"HandshakeConstraintViolationException/ACCOUNT_NUMBER_LIMIT_EXCEEDED": "You have exceeded the allowed number of AWS accounts.",
 }
 

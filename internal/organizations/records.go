@@ -38,15 +38,15 @@ func kChildPrefix(o, parent string) string { return "org/" + o + "/child/" + par
 func kChild(o, parent, typ, id string) string {
 	return kChildPrefix(o, parent) + typ + "/" + id
 }
-func kCAR(o, id string) string           { return "org/" + o + "/car/" + id }
-func kCARTimePrefix(o string) string     { return "org/" + o + "/cart/" }
-func kPolicyPrefix(o string) string      { return "org/" + o + "/pol/" }
-func kPolicy(o, p string) string         { return kPolicyPrefix(o) + p }
-func kAttachPrefix(o, t string) string   { return "org/" + o + "/att/" + t + "/" }
-func kAttach(o, t, p string) string      { return kAttachPrefix(o, t) + p }
-func kTargetPrefix(o, p string) string   { return "org/" + o + "/tgt/" + p + "/" }
-func kTarget(o, p, t string) string      { return kTargetPrefix(o, p) + t }
-func kTags(o, res string) string         { return "org/" + o + "/tags/" + res }
+func kCAR(o, id string) string            { return "org/" + o + "/car/" + id }
+func kCARTimePrefix(o string) string      { return "org/" + o + "/cart/" }
+func kPolicyPrefix(o string) string       { return "org/" + o + "/pol/" }
+func kPolicy(o, p string) string          { return kPolicyPrefix(o) + p }
+func kAttachPrefix(o, t string) string    { return "org/" + o + "/att/" + t + "/" }
+func kAttach(o, t, p string) string       { return kAttachPrefix(o, t) + p }
+func kTargetPrefix(o, p string) string    { return "org/" + o + "/tgt/" + p + "/" }
+func kTarget(o, p, t string) string       { return kTargetPrefix(o, p) + t }
+func kTags(o, res string) string          { return "org/" + o + "/tags/" + res }
 func kDelegatedPrefix(o, a string) string { return "org/" + o + "/da/" + a + "/" }
 
 // Child types in the children index.
