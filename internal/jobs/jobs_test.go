@@ -1,0 +1,159 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/store/memory"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func waitFor(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A job's effects commit with its completion; its payload arrives intact.
+func TestJobRunsOnceWithItsPayload(t *testing.T) {
+	st := memory.New()
+	clock := &orgstack.OffsetClock{}
+	q := New(st, clock, quiet())
+	var runs atomic.Int32
+	q.Handle("write", func(_ context.Context, tx store.Tx, _ time.Time, j *Job) error {
+		runs.Add(1)
+		var p struct{ Key string }
+		if err := j.Decode(&p); err != nil {
+			return err
+		}
+		return tx.Put(p.Key, []byte("done"))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); q.Wait() }()
+	q.Start(ctx)
+	now := clock.Now()
+	if err := st.Update(ctx, func(tx store.Tx) error {
+		_, err := q.Enqueue(tx, "write", struct{ Key string }{"out"}, now, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the job", func() bool {
+		var ok bool
+		_ = st.View(ctx, func(tx store.Tx) error { ok, _ = store.Exists(tx, "out"); return nil })
+		return ok
+	})
+	if err := q.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := q.Pending(ctx); n != 0 {
+		t.Fatalf("%d jobs left", n)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("ran %d times", runs.Load())
+	}
+}
+
+// A failing job rolls back its writes and is retried until it succeeds.
+func TestFailedJobRollsBackAndRetries(t *testing.T) {
+	st := memory.New()
+	clock := &orgstack.OffsetClock{}
+	q := New(st, clock, quiet())
+	var attempts atomic.Int32
+	q.Handle("flaky", func(_ context.Context, tx store.Tx, _ time.Time, _ *Job) error {
+		n := attempts.Add(1)
+		if err := tx.Put("attempt", []byte{byte(n)}); err != nil {
+			return err
+		}
+		if n < 3 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); q.Wait() }()
+	q.Start(ctx)
+	now := clock.Now()
+	_ = st.Update(ctx, func(tx store.Tx) error {
+		_, err := q.Enqueue(tx, "flaky", nil, now, now)
+		return err
+	})
+	waitFor(t, "three attempts", func() bool { return attempts.Load() >= 3 })
+	waitFor(t, "the queue to drain", func() bool { n, _, _ := q.Pending(ctx); return n == 0 })
+	var got []byte
+	_ = st.View(ctx, func(tx store.Tx) error { got, _ = tx.Get("attempt"); return nil })
+	if len(got) != 1 || got[0] != 3 {
+		t.Fatalf("committed attempt %v; only the successful attempt may commit", got)
+	}
+}
+
+// A job due in the future waits for the clock; moving the clock runs it.
+func TestFutureJobRunsWhenTheClockArrives(t *testing.T) {
+	st := memory.New()
+	clock := &orgstack.OffsetClock{}
+	q := New(st, clock, quiet())
+	var ran atomic.Bool
+	q.Handle("later", func(context.Context, store.Tx, time.Time, *Job) error { ran.Store(true); return nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); q.Wait() }()
+	q.Start(ctx)
+	now := clock.Now()
+	_ = st.Update(ctx, func(tx store.Tx) error {
+		_, err := q.Enqueue(tx, "later", nil, now, now.Add(time.Hour))
+		return err
+	})
+	if err := q.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ran.Load() {
+		t.Fatal("a job due in an hour ran at once")
+	}
+	clock.Advance(2 * time.Hour)
+	q.Wake()
+	waitFor(t, "the job after the clock moved", ran.Load)
+}
+
+// Jobs written before a restart run when a new queue starts on the store.
+func TestPendingJobsResumeAfterRestart(t *testing.T) {
+	st := memory.New()
+	clock := &orgstack.OffsetClock{}
+	first := New(st, clock, quiet())
+	first.Handle("k", func(context.Context, store.Tx, time.Time, *Job) error { return nil })
+	now := clock.Now()
+	_ = st.Update(context.Background(), func(tx store.Tx) error {
+		_, err := first.Enqueue(tx, "k", nil, now, now)
+		return err
+	})
+	// first never started: the process "died". A new queue picks the job up.
+	second := New(st, clock, quiet())
+	var ran atomic.Bool
+	second.Handle("k", func(context.Context, store.Tx, time.Time, *Job) error { ran.Store(true); return nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); second.Wait() }()
+	second.Start(ctx)
+	waitFor(t, "the resumed job", ran.Load)
+}
+
+func TestEnqueueUnknownKind(t *testing.T) {
+	st := memory.New()
+	q := New(st, &orgstack.OffsetClock{}, quiet())
+	err := st.Update(context.Background(), func(tx store.Tx) error {
+		_, err := q.Enqueue(tx, "nobody-handles-this", nil, time.Now(), time.Now())
+		return err
+	})
+	if err == nil {
+		t.Fatal("enqueued a job no handler can run")
+	}
+}
