@@ -1,0 +1,80 @@
+package trusted
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/store"
+)
+
+// EventKind is what happened that a trusted service hears about.
+type EventKind string
+
+// Events Organizations sends to trusted services.
+const (
+	AccessEnabled              EventKind = "access-enabled"
+	AccessDisabled             EventKind = "access-disabled"
+	AccountJoined              EventKind = "account-joined"
+	AccountLeft                EventKind = "account-left"
+	DelegatedAdminRegistered   EventKind = "delegated-admin-registered"
+	DelegatedAdminDeregistered EventKind = "delegated-admin-deregistered"
+)
+
+// Event tells a trusted service about a change in an organization it is
+// (or was) trusted by. Events travel through the durable job queue, so a
+// service hears about each one at least once, even across restarts.
+type Event struct {
+	Kind              EventKind `json:"kind"`
+	Principal         string    `json:"principal"`
+	OrgID             string    `json:"orgId"`
+	ManagementAccount string    `json:"managementAccount"`
+	Partition         string    `json:"partition"`
+	// Account is the account that joined, left, or became or stopped
+	// being a delegated administrator.
+	Account string    `json:"account,omitempty"`
+	At      time.Time `json:"at"`
+	// ByService is true when the service itself asked for the change
+	// (enabling or disabling through the service's own tools).
+	ByService bool `json:"byService,omitempty"`
+}
+
+// Plugin is a trusted service's side of its integration with
+// Organizations. Every principal of the catalogue has one: the three seed
+// services their own, every other the generic one.
+type Plugin interface {
+	// HandleEvent reacts to e inside tx. It may run more than once for one
+	// event (a failed attempt is retried), so it must be idempotent.
+	HandleEvent(ctx context.Context, tx store.Tx, now time.Time, e Event) error
+}
+
+// Errors Organization.CreateServiceLinkedRole reports when it refuses.
+var (
+	ErrAccessNotEnabled    = errors.New("trusted access is not enabled for the service")
+	ErrNoOrganizationsRole = errors.New("the account has no AWSServiceRoleForOrganizations")
+	ErrNotMember           = errors.New("the account is not a member of the organization")
+)
+
+// Organization is what a trusted service may ask of Organizations.
+// Every method works inside the caller's transaction.
+type Organization interface {
+	// CreateServiceLinkedRole asks Organizations to create the service's
+	// role in an account of the organization, through that account's
+	// AWSServiceRoleForOrganizations. It creates nothing, and returns
+	// ErrAccessNotEnabled, ErrNoOrganizationsRole or ErrNotMember, when
+	// trusted access is off, that role is missing, or the account is not in
+	// the organization. An existing role is left alone.
+	CreateServiceLinkedRole(tx store.Tx, now time.Time, orgID, account, principal string, slr orgstack.ServiceLinkedRole) error
+	// AccessEnabled reports whether the principal has trusted access in the
+	// organization, and since when.
+	AccessEnabled(tx store.Tx, orgID, principal string) (bool, time.Time, error)
+	// EnableAccess enables trusted access on the service's behalf (the
+	// service's own tools); it is a no-op when access is already enabled.
+	EnableAccess(tx store.Tx, now time.Time, orgID, principal string) error
+	// DisableAccess disables trusted access on the service's behalf.
+	DisableAccess(tx store.Tx, now time.Time, orgID, principal string) error
+	// Members calls fn for every account of the organization, the
+	// management account included, until fn returns false.
+	Members(tx store.Tx, orgID string, fn func(account string) bool) error
+}
