@@ -23,17 +23,18 @@ func kRole(account, name string) string {
 }
 
 type roleRecord struct {
-	Name               string            `json:"name"`
-	ID                 string            `json:"id"`
-	Path               string            `json:"path"`
-	ARN                string            `json:"arn"`
-	Created            time.Time         `json:"created"`
-	AssumeRolePolicy   string            `json:"assumeRolePolicy"`
-	Description        string            `json:"description,omitempty"`
-	MaxSessionDuration int32             `json:"maxSessionDuration"`
-	Tags               []Tag             `json:"tags,omitempty"`
-	ManagedPolicies    []string          `json:"managedPolicies,omitempty"`
-	InlinePolicies     map[string]string `json:"inlinePolicies,omitempty"`
+	Name                string            `json:"name"`
+	ID                  string            `json:"id"`
+	Path                string            `json:"path"`
+	ARN                 string            `json:"arn"`
+	Created             time.Time         `json:"created"`
+	AssumeRolePolicy    string            `json:"assumeRolePolicy"`
+	Description         string            `json:"description,omitempty"`
+	MaxSessionDuration  int32             `json:"maxSessionDuration"`
+	Tags                []Tag             `json:"tags,omitempty"`
+	ManagedPolicies     []string          `json:"managedPolicies,omitempty"`
+	InlinePolicies      map[string]string `json:"inlinePolicies,omitempty"`
+	PermissionsBoundary string            `json:"permissionsBoundary,omitempty"`
 	// ServicePrincipal is set on service-linked roles: the service that
 	// owns the role (and that it trusts).
 	ServicePrincipal string `json:"servicePrincipal,omitempty"`
@@ -111,6 +112,9 @@ func (r *roleRecord) api(full bool) Role {
 		Description:              r.Description,
 		MaxSessionDuration:       &r.MaxSessionDuration,
 	}
+	if r.PermissionsBoundary != "" {
+		out.PermissionsBoundary = &AttachedPermissionsBoundary{PermissionsBoundaryType: PermissionsBoundaryAttachmentTypePermissionsBoundaryPolicy, PermissionsBoundaryArn: r.PermissionsBoundary}
+	}
 	if full {
 		out.Tags = r.Tags
 		out.RoleLastUsed = &RoleLastUsed{}
@@ -186,10 +190,14 @@ func newPager(prefix, marker string, maxItems *int32) (*pager, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(marker)
 	if err != nil || !strings.HasPrefix(string(raw), prefix) {
-		return nil, orgstack.NewError("ValidationError", http.StatusBadRequest, "Invalid Marker.")
+		return nil, errInvalidMarker()
 	}
 	p.after = string(raw)
 	return p, nil
+}
+
+func errInvalidMarker() *orgstack.Error {
+	return orgstack.NewError("ValidationError", http.StatusBadRequest, "Invalid Marker.")
 }
 
 func (p *pager) page(tx store.Tx, filter func(string, []byte) (bool, error), collect func(string, []byte) error) (string, error) {

@@ -1,0 +1,266 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/store"
+)
+
+// roleOf returns a role of account or NoSuchEntity.
+func roleOf(tx store.Tx, account, name string) (*roleRecord, error) {
+	r, err := getRole(tx, account, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSuchEntity("The role with name " + name + " cannot be found.")
+	}
+	return r, err
+}
+
+// changeRole loads a role, refuses service-linked roles, applies change
+// and stores the result.
+func (s *Service) changeRole(ctx context.Context, name string, change func(tx store.Tx, c orgstack.Caller, now time.Time, r *roleRecord) error) error {
+	return s.write(ctx, func(tx store.Tx, c orgstack.Caller, now time.Time) error {
+		r, err := roleOf(tx, c.AccountID, name)
+		if err != nil {
+			return err
+		}
+		if r.ServicePrincipal != "" {
+			return errProtected(r.Name)
+		}
+		if err := change(tx, c, now, r); err != nil {
+			return err
+		}
+		return putRole(tx, c.AccountID, r)
+	})
+}
+
+// CreateRole creates a role in the caller's account.
+func (s *Service) CreateRole(ctx context.Context, in *CreateRoleRequest) (*CreateRoleResponse, error) {
+	var out *CreateRoleResponse
+	err := s.write(ctx, func(tx store.Tx, c orgstack.Caller, now time.Time) error {
+		if ok, err := s.HasRole(tx, c.AccountID, in.RoleName); err != nil {
+			return err
+		} else if ok {
+			return errEntityAlreadyExists("Role with name " + in.RoleName + " already exists.")
+		}
+		if err := checkPolicyDocument(in.AssumeRolePolicyDocument); err != nil {
+			return err
+		}
+		path := in.Path
+		if path == "" {
+			path = "/"
+		}
+		if strings.HasPrefix(path, "/aws-service-role/") || strings.HasPrefix(path, "/aws-reserved/") {
+			return errInvalidInput("The path " + path + " is reserved for AWS services.")
+		}
+		max := int32(3600)
+		if in.MaxSessionDuration != nil {
+			max = *in.MaxSessionDuration
+		}
+		if err := checkTags(in.Tags); err != nil {
+			return err
+		}
+		r := &roleRecord{
+			Name: in.RoleName, ID: newRoleID(), Path: path, ARN: roleARN(c.Partition(), c.AccountID, path, in.RoleName),
+			Created: now, AssumeRolePolicy: in.AssumeRolePolicyDocument, Description: in.Description,
+			MaxSessionDuration: max, Tags: in.Tags, PermissionsBoundary: in.PermissionsBoundary,
+		}
+		if r.PermissionsBoundary != "" {
+			if _, err := s.managedPolicy(r.PermissionsBoundary); err != nil {
+				return err
+			}
+		}
+		if err := putRole(tx, c.AccountID, r); err != nil {
+			return err
+		}
+		role := r.api(true)
+		role.RoleLastUsed = nil
+		out = &CreateRoleResponse{Role: &role}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteRole deletes a role that has no policies left. Service-linked
+// roles are deleted with DeleteServiceLinkedRole.
+func (s *Service) DeleteRole(ctx context.Context, in *DeleteRoleRequest) error {
+	return s.write(ctx, func(tx store.Tx, c orgstack.Caller, _ time.Time) error {
+		r, err := roleOf(tx, c.AccountID, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if r.ServicePrincipal != "" {
+			return errProtected(r.Name)
+		}
+		if len(r.InlinePolicies) > 0 {
+			return errDeleteConflict("Cannot delete entity, must delete policies first.")
+		}
+		if len(r.ManagedPolicies) > 0 {
+			return errDeleteConflict("Cannot delete entity, must detach all policies first.")
+		}
+		return tx.Delete(kRole(c.AccountID, r.Name))
+	})
+}
+
+// UpdateRole changes a role's description and maximum session duration.
+// A service-linked role's description may change; nothing else of it.
+func (s *Service) UpdateRole(ctx context.Context, in *UpdateRoleRequest) error {
+	return s.write(ctx, func(tx store.Tx, c orgstack.Caller, _ time.Time) error {
+		r, err := roleOf(tx, c.AccountID, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if r.ServicePrincipal != "" && in.MaxSessionDuration != nil {
+			return errProtected(r.Name)
+		}
+		if in.Description != "" {
+			r.Description = in.Description
+		}
+		if in.MaxSessionDuration != nil {
+			r.MaxSessionDuration = *in.MaxSessionDuration
+		}
+		return putRole(tx, c.AccountID, r)
+	})
+}
+
+// UpdateRoleDescription changes a role's description (service-linked
+// roles included, as IAM allows).
+func (s *Service) UpdateRoleDescription(ctx context.Context, in *UpdateRoleDescriptionRequest) (*UpdateRoleDescriptionResponse, error) {
+	var out *UpdateRoleDescriptionResponse
+	err := s.write(ctx, func(tx store.Tx, c orgstack.Caller, _ time.Time) error {
+		r, err := roleOf(tx, c.AccountID, in.RoleName)
+		if err != nil {
+			return err
+		}
+		r.Description = in.Description
+		if err := putRole(tx, c.AccountID, r); err != nil {
+			return err
+		}
+		role := r.api(true)
+		out = &UpdateRoleDescriptionResponse{Role: &role}
+		return nil
+	})
+	return out, err
+}
+
+// UpdateAssumeRolePolicy replaces a role's trust policy.
+func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, in *UpdateAssumeRolePolicyRequest) error {
+	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
+		if err := checkPolicyDocument(in.PolicyDocument); err != nil {
+			return err
+		}
+		r.AssumeRolePolicy = in.PolicyDocument
+		return nil
+	})
+}
+
+// PutRolePermissionsBoundary sets a role's permissions boundary.
+func (s *Service) PutRolePermissionsBoundary(ctx context.Context, in *PutRolePermissionsBoundaryRequest) error {
+	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
+		if _, err := s.managedPolicy(in.PermissionsBoundary); err != nil {
+			return err
+		}
+		r.PermissionsBoundary = in.PermissionsBoundary
+		return nil
+	})
+}
+
+// DeleteRolePermissionsBoundary removes a role's permissions boundary.
+func (s *Service) DeleteRolePermissionsBoundary(ctx context.Context, in *DeleteRolePermissionsBoundaryRequest) error {
+	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
+		if r.PermissionsBoundary == "" {
+			return errNoSuchEntity("The role " + r.Name + " has no permissions boundary.")
+		}
+		r.PermissionsBoundary = ""
+		return nil
+	})
+}
+
+// maxRoleTags is IAM's tags-per-role quota.
+const maxRoleTags = 50
+
+func checkTags(tags []Tag) error {
+	seen := map[string]bool{}
+	for _, t := range tags {
+		k := strings.ToLower(t.Key)
+		if seen[k] {
+			return errInvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[k] = true
+	}
+	if len(tags) > maxRoleTags {
+		return orgstack.NewError("LimitExceeded", 409, "The number of tags has reached the maximum limit.")
+	}
+	return nil
+}
+
+// TagRole adds or replaces tags on a role (service-linked roles included).
+func (s *Service) TagRole(ctx context.Context, in *TagRoleRequest) error {
+	return s.write(ctx, func(tx store.Tx, c orgstack.Caller, _ time.Time) error {
+		r, err := roleOf(tx, c.AccountID, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if err := checkTags(in.Tags); err != nil {
+			return err
+		}
+		for _, t := range in.Tags {
+			replaced := false
+			for i := range r.Tags {
+				if strings.EqualFold(r.Tags[i].Key, t.Key) {
+					r.Tags[i] = t
+					replaced = true
+				}
+			}
+			if !replaced {
+				r.Tags = append(r.Tags, t)
+			}
+		}
+		if err := checkTags(r.Tags); err != nil {
+			return err
+		}
+		return putRole(tx, c.AccountID, r)
+	})
+}
+
+// UntagRole removes tags from a role.
+func (s *Service) UntagRole(ctx context.Context, in *UntagRoleRequest) error {
+	return s.write(ctx, func(tx store.Tx, c orgstack.Caller, _ time.Time) error {
+		r, err := roleOf(tx, c.AccountID, in.RoleName)
+		if err != nil {
+			return err
+		}
+		kept := r.Tags[:0]
+		for _, t := range r.Tags {
+			drop := false
+			for _, k := range in.TagKeys {
+				if strings.EqualFold(k, t.Key) {
+					drop = true
+				}
+			}
+			if !drop {
+				kept = append(kept, t)
+			}
+		}
+		r.Tags = kept
+		return putRole(tx, c.AccountID, r)
+	})
+}
+
+// ListRoleTags lists a role's tags in one page.
+func (s *Service) ListRoleTags(ctx context.Context, in *ListRoleTagsRequest) (*ListRoleTagsResponse, error) {
+	var out *ListRoleTagsResponse
+	err := s.read(ctx, func(tx store.Tx, c orgstack.Caller) error {
+		r, err := roleOf(tx, c.AccountID, in.RoleName)
+		if err != nil {
+			return err
+		}
+		f := false
+		out = &ListRoleTagsResponse{Tags: append([]Tag{}, r.Tags...), IsTruncated: &f}
+		return nil
+	})
+	return out, err
+}
