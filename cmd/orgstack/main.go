@@ -5,6 +5,7 @@
 //	orgstack serve [flags]   run the server
 //	orgstack version         print the version
 //	orgstack operations      list the implemented operations
+//	orgstack trusted-services  print an organization's trusted services
 package main
 
 import (
@@ -23,6 +24,10 @@ commands:
   serve        run the server (see orgstack serve -h)
   version      print the version
   operations   list every modeled operation and whether it is implemented
+  trusted-services
+               print a running server's view of an organization's trusted
+               services: trusted access, delegated administrators, and
+               where each service-linked role exists or is pending
 `
 
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -37,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return version(stdout)
 	case "operations":
 		return operations(args[1:], stdout, stderr)
+	case "trusted-services":
+		return trustedServices(args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

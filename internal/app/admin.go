@@ -2,9 +2,11 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/orgstack/orgstack/internal/organizations"
 	"github.com/orgstack/orgstack/internal/store"
 )
 
@@ -15,8 +17,30 @@ import (
 //	POST /moto-api/reset     the same, for suites written for moto's server
 //	GET  /_orgstack/clock    the clock: {"now":...,"offsetSeconds":...}
 //	POST /_orgstack/clock    {"advance":"36h"} moves it forward (needs --clock-control)
+//	GET  /_orgstack/organizations                           every organization
+//	GET  /_orgstack/organizations/{id}/trusted-services     trusted services of one
 func (m *Main) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_orgstack/organizations", func(w http.ResponseWriter, r *http.Request) {
+		orgs, err := m.Organizations.Organizations(r.Context())
+		if err != nil {
+			m.adminError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"organizations": orgs})
+	})
+	mux.HandleFunc("GET /_orgstack/organizations/{id}/trusted-services", func(w http.ResponseWriter, r *http.Request) {
+		views, err := m.Organizations.TrustedServices(r.Context(), r.PathValue("id"))
+		if errors.Is(err, organizations.ErrNoSuchOrganization) {
+			writeJSON(w, http.StatusNotFound, map[string]any{"error": "no organization " + r.PathValue("id")})
+			return
+		}
+		if err != nil {
+			m.adminError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"organizationId": r.PathValue("id"), "services": views})
+	})
 	mux.HandleFunc("GET /_orgstack/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": Version, "memory": m.Config.Memory})
 	})
@@ -56,6 +80,11 @@ func (m *Main) adminHandler() http.Handler {
 		m.writeClock(w)
 	})
 	return mux
+}
+
+func (m *Main) adminError(w http.ResponseWriter, err error) {
+	m.Logger.Error("admin request failed", "error", err)
+	writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "internal error"})
 }
 
 func (m *Main) writeClock(w http.ResponseWriter) {

@@ -34,6 +34,11 @@ type Config struct {
 	CloseAccountDelay  time.Duration
 	MaxAccounts        int
 	ClockControl       bool
+	// ServiceRoleDelay is how long a trusted service takes to create its
+	// service-linked roles after it hears of a change.
+	ServiceRoleDelay time.Duration
+	// TrustedServicesFile extends the catalogue of trusted services.
+	TrustedServicesFile string
 }
 
 // DefaultDataDir is $XDG_DATA_HOME/orgstack, or ~/.local/share/orgstack.
@@ -78,6 +83,8 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", envDuration(env("ORGSTACK_CREATE_ACCOUNT_DELAY", ""), c.CreateAccountDelay), "how long CreateAccount stays IN_PROGRESS (ORGSTACK_CREATE_ACCOUNT_DELAY)")
 	fs.DurationVar(&c.CloseAccountDelay, "close-account-delay", envDuration(env("ORGSTACK_CLOSE_ACCOUNT_DELAY", ""), c.CloseAccountDelay), "how long CloseAccount stays PENDING_CLOSURE (ORGSTACK_CLOSE_ACCOUNT_DELAY)")
 	fs.IntVar(&c.MaxAccounts, "max-accounts", envInt(env("ORGSTACK_MAX_ACCOUNTS", ""), c.MaxAccounts), "accounts-per-organization quota (ORGSTACK_MAX_ACCOUNTS)")
+	fs.DurationVar(&c.ServiceRoleDelay, "service-role-delay", envDuration(env("ORGSTACK_SERVICE_ROLE_DELAY", ""), c.ServiceRoleDelay), "how long trusted services take to create their service-linked roles (ORGSTACK_SERVICE_ROLE_DELAY)")
+	fs.StringVar(&c.TrustedServicesFile, "trusted-services", env("ORGSTACK_TRUSTED_SERVICES", c.TrustedServicesFile), "JSON `FILE` adding to or replacing entries of the trusted-service catalogue (ORGSTACK_TRUSTED_SERVICES)")
 	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
 	return fs
 }
@@ -121,7 +128,7 @@ func (c *Config) Validate() error {
 	if c.MaxAccounts < 1 {
 		return errors.New("max-accounts: must be at least 1")
 	}
-	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 {
+	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 || c.ServiceRoleDelay < 0 {
 		return errors.New("delays may not be negative")
 	}
 	if !c.Memory && c.DataDir == "" {

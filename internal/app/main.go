@@ -27,6 +27,7 @@ import (
 	"github.com/orgstack/orgstack/internal/store/bolt"
 	"github.com/orgstack/orgstack/internal/store/memory"
 	"github.com/orgstack/orgstack/internal/sts"
+	"github.com/orgstack/orgstack/internal/trusted"
 )
 
 // Main is a running orgstack: configuration, store, services and the
@@ -43,6 +44,7 @@ type Main struct {
 
 	Organizations *organizations.Service
 	IAM           *iam.Service
+	Catalogue     *trusted.Catalogue
 
 	httpServer *http.Server
 	listener   net.Listener
@@ -83,13 +85,23 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Clock = &orgstack.OffsetClock{}
 	m.Jobs = jobs.New(st, m.Clock, m.Logger)
 
-	m.IAM = iam.New(iam.Options{Store: st, Clock: m.Clock})
+	catalogue, err := loadCatalogue(m.Config.TrustedServicesFile)
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	m.Catalogue = catalogue
+	roles := &serviceRoles{catalogue: catalogue}
+	m.IAM = iam.New(iam.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, ServiceRoles: roles})
 	m.Organizations = organizations.New(organizations.Options{
-		Store: st, Clock: m.Clock, Jobs: m.Jobs, Roles: m.IAM,
+		Store: st, Clock: m.Clock, Jobs: m.Jobs, Roles: m.IAM, Catalogue: catalogue,
 		CreateAccountDelay: m.Config.CreateAccountDelay,
 		CloseAccountDelay:  m.Config.CloseAccountDelay,
+		ServiceRoleDelay:   m.Config.ServiceRoleDelay,
 		MaxAccounts:        m.Config.MaxAccounts,
 	})
+	roles.org = m.Organizations
+	m.Organizations.SetDefaultPlugin(&trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger})
 	m.Server = server.New(server.Config{
 		Services: m.services(),
 		Identity: server.OpenIdentity{DefaultAccount: m.Config.DefaultAccount},

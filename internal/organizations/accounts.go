@@ -7,6 +7,7 @@ import (
 
 	"github.com/orgstack/orgstack/internal/jobs"
 	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/trusted"
 )
 
 // waitPeriod is how long an account created in an organization must wait
@@ -172,8 +173,11 @@ func isDelegatedAdmin(tx store.Tx, org, account string) (bool, error) {
 
 // removeMember takes an account out of the organization: it becomes a
 // standalone account; its tags and policy attachments are deleted; its
-// roles (service-linked ones included) stay.
-func (v *view) removeMember(a *accountRecord) error {
+// roles (service-linked ones included) stay. Trusted services hear of it.
+func (s *Service) removeMember(v *view, a *accountRecord) error {
+	if err := s.emitToEnabled(v.tx, v.now, v.org, trusted.AccountLeft, a.ID); err != nil {
+		return err
+	}
 	o := v.org.ID
 	for _, k := range []string{kMember(o, a.ID), kChild(o, a.ParentID, childAccount, a.ID)} {
 		if err := v.tx.Delete(k); err != nil {
@@ -207,7 +211,7 @@ func (s *Service) RemoveAccountFromOrganization(ctx context.Context, in *RemoveA
 		if err := v.canLeave(a); err != nil {
 			return err
 		}
-		return v.removeMember(a)
+		return s.removeMember(v, a)
 	})
 }
 

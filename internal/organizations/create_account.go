@@ -10,6 +10,7 @@ import (
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/jobs"
 	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/trusted"
 )
 
 // defaultAccessRole is the role CreateAccount puts in a new account when
@@ -181,6 +182,9 @@ func (s *Service) runCreateAccount(_ context.Context, tx store.Tx, now time.Time
 		if _, err := s.opt.Roles.EnsureServiceLinkedRole(tx, now, o.Partition, id, OrganizationsSLR); err != nil {
 			return err
 		}
+	}
+	if err := s.emitToEnabled(tx, now, o, trusted.AccountJoined, id); err != nil {
+		return err
 	}
 	r.State, r.AccountID, r.Completed = "SUCCEEDED", id, now
 	return store.PutJSON(tx, kCAR(p.Org, r.ID), &r)

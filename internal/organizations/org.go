@@ -70,6 +70,9 @@ func (s *Service) CreateOrganization(ctx context.Context, in *CreateOrganization
 		if err := putOrg(v.tx, o); err != nil {
 			return err
 		}
+		if err := v.tx.Put(kOrgIndexPrefix+o.ID, nil); err != nil {
+			return err
+		}
 		v.org = o
 		out = &CreateOrganizationResponse{Organization: organizationOf(o)}
 		return nil
@@ -122,6 +125,9 @@ func (s *Service) DeleteOrganization(ctx context.Context) error {
 			return err
 		}
 		if err := store.DeletePrefix(v.tx, kOrgPrefix(v.org.ID)); err != nil {
+			return err
+		}
+		if err := v.tx.Delete(kOrgIndexPrefix + v.org.ID); err != nil {
 			return err
 		}
 		return v.tx.Delete(kOrg(v.org.ID))

@@ -13,6 +13,7 @@ import (
 // exists whether or not it is in an organization); everything else lives
 // under its organization.
 //
+//	orgs/<o>                             index of organizations ("")
 //	acct/<account>                       accountRecord
 //	email/<lower-case e-mail>            account id
 //	org/<o>                              orgRecord
@@ -27,6 +28,10 @@ import (
 //	org/<o>/tgt/<policy>/<target>        attachments by policy
 //	org/<o>/tags/<resource>              tag map
 //	org/<o>/da/<account>/<principal>     delegated administrators
+//
+// kOrgIndexPrefix indexes every organization: orgs/<o> → "".
+const kOrgIndexPrefix = "orgs/"
+
 func kAccount(id string) string            { return "acct/" + id }
 func kEmail(email string) string           { return "email/" + strings.ToLower(email) }
 func kOrg(o string) string                 { return "org/" + o }

@@ -17,6 +17,7 @@ import (
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/jobs"
 	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/trusted"
 )
 
 // Roles is what Organizations needs from IAM: roles in member accounts.
@@ -56,12 +57,19 @@ type Options struct {
 	// MaxAccounts is the accounts-per-organization quota (AWS's default
 	// for a new organization is 10).
 	MaxAccounts int
+	// Catalogue holds the services that can be given trusted access.
+	Catalogue *trusted.Catalogue
+	// ServiceRoleDelay is how long after an event trusted services act on
+	// it (creating their service-linked roles, for example).
+	ServiceRoleDelay time.Duration
 }
 
 // Service implements the Organizations API. Its methods are the
 // operations (see BindHandlers). It is safe for concurrent use.
 type Service struct {
-	opt Options
+	opt           Options
+	plugins       map[string]trusted.Plugin
+	defaultPlugin trusted.Plugin
 }
 
 // Job kinds.
@@ -75,9 +83,10 @@ func New(opt Options) *Service {
 	if opt.MaxAccounts == 0 {
 		opt.MaxAccounts = 10
 	}
-	s := &Service{opt: opt}
+	s := &Service{opt: opt, plugins: map[string]trusted.Plugin{}}
 	opt.Jobs.Handle(jobCreateAccount, s.runCreateAccount)
 	opt.Jobs.Handle(jobCloseAccount, s.runCloseAccount)
+	opt.Jobs.Handle(jobTrustedEvent, s.runTrustedEvent)
 	return s
 }
 

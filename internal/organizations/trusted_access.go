@@ -1,0 +1,292 @@
+package organizations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/jobs"
+	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/trusted"
+)
+
+// Store layout of trusted access:
+//
+//	org/<o>/svc/<principal>   serviceAccessRecord
+func kAccessPrefix(o string) string      { return "org/" + o + "/svc/" }
+func kAccess(o, principal string) string { return kAccessPrefix(o) + principal }
+
+type serviceAccessRecord struct {
+	Principal string    `json:"principal"`
+	Enabled   time.Time `json:"enabled"`
+}
+
+const jobTrustedEvent = "organizations.trusted-event"
+
+// RegisterPlugin sets the plug-in that hears about principal's events.
+// Principals without one use the default plug-in. It must be called
+// before the server starts.
+func (s *Service) RegisterPlugin(principal string, p trusted.Plugin) { s.plugins[principal] = p }
+
+// SetDefaultPlugin sets the plug-in of every principal without its own.
+func (s *Service) SetDefaultPlugin(p trusted.Plugin) { s.defaultPlugin = p }
+
+func (s *Service) pluginFor(principal string) trusted.Plugin {
+	if p, ok := s.plugins[principal]; ok {
+		return p
+	}
+	return s.defaultPlugin
+}
+
+// emit queues an event for a trusted service; it is delivered after the
+// transaction commits.
+func (s *Service) emit(tx store.Tx, now time.Time, o *orgRecord, kind trusted.EventKind, principal, account string, byService bool) error {
+	e := trusted.Event{Kind: kind, Principal: principal, OrgID: o.ID, ManagementAccount: o.MasterAccountID,
+		Partition: o.Partition, Account: account, At: now, ByService: byService}
+	_, err := s.opt.Jobs.Enqueue(tx, jobTrustedEvent, e, now, now.Add(s.opt.ServiceRoleDelay))
+	return err
+}
+
+// emitToEnabled queues an event for every service with trusted access.
+func (s *Service) emitToEnabled(tx store.Tx, now time.Time, o *orgRecord, kind trusted.EventKind, account string) error {
+	var principals []string
+	if err := tx.Scan(kAccessPrefix(o.ID), "", func(k string, _ []byte) (bool, error) {
+		principals = append(principals, k[len(kAccessPrefix(o.ID)):])
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	for _, p := range principals {
+		if err := s.emit(tx, now, o, kind, p, account, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) runTrustedEvent(ctx context.Context, tx store.Tx, now time.Time, job *jobs.Job) error {
+	var e trusted.Event
+	if err := job.Decode(&e); err != nil {
+		return err
+	}
+	p := s.pluginFor(e.Principal)
+	if p == nil {
+		return nil
+	}
+	return p.HandleEvent(ctx, tx, now, e)
+}
+
+// recognized returns the catalogue entry of a principal, or
+// UNRECOGNIZED_SERVICE_PRINCIPAL.
+func (s *Service) recognized(principal string) (*trusted.Service, error) {
+	svc, ok := s.opt.Catalogue.Service(principal)
+	if !ok {
+		return nil, errInvalid("UNRECOGNIZED_SERVICE_PRINCIPAL")
+	}
+	return svc, nil
+}
+
+// EnableAWSServiceAccess gives a service trusted access to the
+// organization. Enabling an enabled service changes nothing (its
+// DateEnabled stays).
+func (s *Service) EnableAWSServiceAccess(ctx context.Context, in *EnableAWSServiceAccessRequest) error {
+	return s.write(ctx, func(v *view) error {
+		if err := v.management(); err != nil {
+			return err
+		}
+		if _, err := s.recognized(in.ServicePrincipal); err != nil {
+			return err
+		}
+		if v.org.FeatureSet != featureAll {
+			return errConstraint("ORGANIZATION_NOT_IN_ALL_FEATURES_MODE")
+		}
+		return s.enableAccess(v.tx, v.now, v.org, in.ServicePrincipal, false)
+	})
+}
+
+func (s *Service) enableAccess(tx store.Tx, now time.Time, o *orgRecord, principal string, byService bool) error {
+	ok, err := store.Exists(tx, kAccess(o.ID, principal))
+	if err != nil || ok {
+		return err
+	}
+	if err := store.PutJSON(tx, kAccess(o.ID, principal), serviceAccessRecord{Principal: principal, Enabled: now}); err != nil {
+		return err
+	}
+	return s.emit(tx, now, o, trusted.AccessEnabled, principal, "", byService)
+}
+
+// DisableAWSServiceAccess withdraws a service's trusted access. Its
+// service-linked roles stay (and may now be deleted); it creates no new
+// ones. Disabling a service that has no access changes nothing.
+func (s *Service) DisableAWSServiceAccess(ctx context.Context, in *DisableAWSServiceAccessRequest) error {
+	return s.write(ctx, func(v *view) error {
+		if err := v.management(); err != nil {
+			return err
+		}
+		if _, err := s.recognized(in.ServicePrincipal); err != nil {
+			return err
+		}
+		return s.disableAccess(v.tx, v.now, v.org, in.ServicePrincipal, false)
+	})
+}
+
+func (s *Service) disableAccess(tx store.Tx, now time.Time, o *orgRecord, principal string, byService bool) error {
+	ok, err := store.Exists(tx, kAccess(o.ID, principal))
+	if err != nil || !ok {
+		return err
+	}
+	if err := tx.Delete(kAccess(o.ID, principal)); err != nil {
+		return err
+	}
+	return s.emit(tx, now, o, trusted.AccessDisabled, principal, "", byService)
+}
+
+// ListAWSServiceAccessForOrganization lists the services with trusted
+// access; the management account and delegated administrators may call it.
+func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, in *ListAWSServiceAccessForOrganizationRequest) (*ListAWSServiceAccessForOrganizationResponse, error) {
+	out := &ListAWSServiceAccessForOrganizationResponse{EnabledServicePrincipals: []EnabledServicePrincipal{}}
+	err := s.read(ctx, func(v *view) error {
+		if err := v.reader(); err != nil {
+			return err
+		}
+		p, err := newPager("ListAWSServiceAccessForOrganization", kAccessPrefix(v.org.ID), in.NextToken, in.MaxResults)
+		if err != nil {
+			return err
+		}
+		out.NextToken, err = p.page(v.tx, nil, func(_ string, raw []byte) error {
+			var r serviceAccessRecord
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return err
+			}
+			out.EnabledServicePrincipals = append(out.EnabledServicePrincipals, EnabledServicePrincipal{ServicePrincipal: r.Principal, DateEnabled: r.Enabled})
+			return nil
+		})
+		return err
+	})
+	return out, err
+}
+
+// The trusted.Organization side: what trusted services ask of
+// Organizations.
+
+var _ trusted.Organization = (*Service)(nil)
+
+// AccessEnabled implements trusted.Organization.
+func (s *Service) AccessEnabled(tx store.Tx, orgID, principal string) (bool, time.Time, error) {
+	var r serviceAccessRecord
+	err := store.GetJSON(tx, kAccess(orgID, principal), &r)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, time.Time{}, nil
+	}
+	return err == nil, r.Enabled, err
+}
+
+// EnableAccess implements trusted.Organization.
+func (s *Service) EnableAccess(tx store.Tx, now time.Time, orgID, principal string) error {
+	o, err := getOrg(tx, orgID)
+	if err != nil {
+		return err
+	}
+	if o.FeatureSet != featureAll {
+		return errConstraint("ORGANIZATION_NOT_IN_ALL_FEATURES_MODE")
+	}
+	return s.enableAccess(tx, now, o, principal, true)
+}
+
+// DisableAccess implements trusted.Organization.
+func (s *Service) DisableAccess(tx store.Tx, now time.Time, orgID, principal string) error {
+	o, err := getOrg(tx, orgID)
+	if err != nil {
+		return err
+	}
+	return s.disableAccess(tx, now, o, principal, true)
+}
+
+// Members implements trusted.Organization.
+func (s *Service) Members(tx store.Tx, orgID string, fn func(account string) bool) error {
+	prefix := kMemberPrefix(orgID)
+	return tx.Scan(prefix, "", func(k string, _ []byte) (bool, error) {
+		return fn(k[len(prefix):]), nil
+	})
+}
+
+// CreateServiceLinkedRole implements trusted.Organization: a trusted
+// service's role in an account of the organization, created through that
+// account's AWSServiceRoleForOrganizations.
+func (s *Service) CreateServiceLinkedRole(tx store.Tx, now time.Time, orgID, account, principal string, slr orgstack.ServiceLinkedRole) error {
+	enabled, _, err := s.AccessEnabled(tx, orgID, principal)
+	if err != nil {
+		return err
+	}
+	if !enabled {
+		return trusted.ErrAccessNotEnabled
+	}
+	member, err := store.Exists(tx, kMember(orgID, account))
+	if err != nil {
+		return err
+	}
+	if !member {
+		return trusted.ErrNotMember
+	}
+	o, err := getOrg(tx, orgID)
+	if err != nil {
+		return err
+	}
+	if account != o.MasterAccountID {
+		has, err := s.opt.Roles.HasRole(tx, account, OrganizationsSLR.RoleName)
+		if err != nil {
+			return err
+		}
+		if !has {
+			return trusted.ErrNoOrganizationsRole
+		}
+	}
+	_, err = s.opt.Roles.EnsureServiceLinkedRole(tx, now, o.Partition, account, slr)
+	return err
+}
+
+// ServiceLinkedRoleInUse reports whether a service still needs its
+// service-linked role in account: AWSServiceRoleForOrganizations while the
+// account is in an all-features organization; a trusted service's role
+// while the account is in an organization that gives the service trusted
+// access. resources names what uses the role.
+func (s *Service) ServiceLinkedRoleInUse(tx store.Tx, account, servicePrincipal, roleName string) (inUse bool, reason string, resources []string, err error) {
+	var a accountRecord
+	if err := store.GetJSON(tx, kAccount(account), &a); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return false, "", nil, nil
+		}
+		return false, "", nil, err
+	}
+	if a.OrgID == "" {
+		return false, "", nil, nil
+	}
+	o, err := getOrg(tx, a.OrgID)
+	if err != nil {
+		return false, "", nil, err
+	}
+	if roleName == OrganizationsSLR.RoleName && servicePrincipal == OrganizationsSLR.ServicePrincipal {
+		if o.FeatureSet == featureAll {
+			return true, "The role is in use by AWS Organizations: the account is in an organization with all features enabled.", []string{o.arn()}, nil
+		}
+		return false, "", nil, nil
+	}
+	for _, svc := range s.opt.Catalogue.Services() {
+		for _, r := range svc.ServiceLinkedRoles {
+			if r.RoleName != roleName || r.ServicePrincipal != servicePrincipal {
+				continue
+			}
+			enabled, _, err := s.AccessEnabled(tx, o.ID, svc.Principal)
+			if err != nil {
+				return false, "", nil, err
+			}
+			if enabled {
+				return true, "The role is in use by " + svc.Name + ": trusted access for " + svc.Principal +
+					" is enabled in the account's organization.", []string{o.arn()}, nil
+			}
+		}
+	}
+	return false, "", nil, nil
+}
