@@ -107,8 +107,8 @@ func (s *Service) DeleteRole(ctx context.Context, in *DeleteRoleRequest) error {
 
 // UpdateRole changes a role's description and maximum session duration.
 // A service-linked role's description may change; nothing else of it.
-func (s *Service) UpdateRole(ctx context.Context, in *UpdateRoleRequest) error {
-	return s.write(ctx, func(tx store.Tx, c orgstack.Caller, _ time.Time) error {
+func (s *Service) UpdateRole(ctx context.Context, in *UpdateRoleRequest) (*UpdateRoleResponse, error) {
+	return &UpdateRoleResponse{}, s.write(ctx, func(tx store.Tx, c orgstack.Caller, _ time.Time) error {
 		r, err := roleOf(tx, c.AccountID, in.RoleName)
 		if err != nil {
 			return err
