@@ -188,7 +188,7 @@ func (s *Service) GetServiceLinkedRoleDeletionStatus(ctx context.Context, in *Ge
 		if t.Status == "FAILED" {
 			reason := &DeletionTaskFailureReasonType{Reason: t.Reason, RoleUsageList: []RoleUsageType{}}
 			for _, u := range t.Usage {
-				reason.RoleUsageList = append(reason.RoleUsageList, RoleUsageType{Region: u.Region, Resources: u.Resources})
+				reason.RoleUsageList = append(reason.RoleUsageList, RoleUsageType(u))
 			}
 			out.Reason = reason
 		}

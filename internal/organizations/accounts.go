@@ -162,13 +162,10 @@ func (v *view) canLeave(a *accountRecord) error {
 	return nil
 }
 
+// isDelegatedAdmin reports whether account is a delegated administrator
+// of any service in the organization.
 func isDelegatedAdmin(tx store.Tx, org, account string) (bool, error) {
-	found := false
-	err := tx.Scan(kDelegatedPrefix(org, account), "", func(string, []byte) (bool, error) {
-		found = true
-		return false, nil
-	})
-	return found, err
+	return store.Exists(tx, kDelegatedAccountPrefix(org)+account)
 }
 
 // removeMember takes an account out of the organization: it becomes a

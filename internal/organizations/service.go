@@ -173,12 +173,7 @@ func (v *view) isDelegatedAdmin() (bool, error) {
 	if v.org == nil {
 		return false, nil
 	}
-	found := false
-	err := v.tx.Scan(kDelegatedPrefix(v.org.ID, v.caller.AccountID), "", func(string, []byte) (bool, error) {
-		found = true
-		return false, nil
-	})
-	return found, err
+	return isDelegatedAdmin(v.tx, v.org.ID, v.caller.AccountID)
 }
 
 // reader requires the management account or a delegated administrator:

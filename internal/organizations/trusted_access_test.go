@@ -161,3 +161,45 @@ func TestEnableThroughTheServiceTellsIt(t *testing.T) {
 		t.Fatalf("ByService: enable %v, disable %v", byService, direct)
 	}
 }
+
+func TestServicesHearOfDelegatedAdministrators(t *testing.T) {
+	f := newFixture(t)
+	rec := &recorder{}
+	f.org.RegisterPlugin("securityhub.amazonaws.com", rec)
+	if _, err := f.org.CreateOrganization(f.mgmt, &organizations.CreateOrganizationRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	car, err := f.org.CreateAccount(f.mgmt, &organizations.CreateAccountRequest{Email: "d@example.com", AccountName: "D"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.settle(t)
+	st, _ := f.org.DescribeCreateAccountStatus(f.mgmt, &organizations.DescribeCreateAccountStatusRequest{CreateAccountRequestId: car.CreateAccountStatus.Id})
+	member := st.CreateAccountStatus.AccountId
+	if err := f.org.EnableAWSServiceAccess(f.mgmt, &organizations.EnableAWSServiceAccessRequest{ServicePrincipal: "securityhub.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	req := &organizations.RegisterDelegatedAdministratorRequest{AccountId: member, ServicePrincipal: "securityhub.amazonaws.com"}
+	if err := f.org.RegisterDelegatedAdministrator(f.mgmt, req); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.org.DeregisterDelegatedAdministrator(f.mgmt, &organizations.DeregisterDelegatedAdministratorRequest{AccountId: member, ServicePrincipal: "securityhub.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle(t)
+	want := []trusted.EventKind{trusted.AccessEnabled, trusted.DelegatedAdminRegistered, trusted.DelegatedAdminDeregistered}
+	got := rec.kinds()
+	if len(got) != len(want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("events %v, want %v", got, want)
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.events[1].Account != member {
+		t.Fatalf("registered event names account %q", rec.events[1].Account)
+	}
+}

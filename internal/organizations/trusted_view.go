@@ -2,7 +2,6 @@ package organizations
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -168,15 +167,13 @@ func roleBelongsIn(createdIn string, mgmt bool) bool {
 // delegatedAdminsFor lists a service's delegated administrators.
 func delegatedAdminsFor(tx store.Tx, orgID, principal string) ([]DelegatedAdminRef, error) {
 	out := []DelegatedAdminRef{}
-	prefix := "org/" + orgID + "/da/"
-	err := tx.Scan(prefix, "", func(k string, v []byte) (bool, error) {
+	prefix := kDelegatedByServicePrefix(orgID, principal)
+	err := tx.Scan(prefix, "", func(k string, _ []byte) (bool, error) {
 		var r delegationRecord
-		if err := json.Unmarshal(v, &r); err != nil {
+		if err := store.GetJSON(tx, kDelegation(orgID, k[len(prefix):], principal), &r); err != nil {
 			return false, err
 		}
-		if r.Principal == principal {
-			out = append(out, DelegatedAdminRef{AccountID: r.Account, DelegationEnabledDate: r.Enabled})
-		}
+		out = append(out, DelegatedAdminRef{AccountID: r.Account, DelegationEnabledDate: r.Enabled})
 		return true, nil
 	})
 	return out, err

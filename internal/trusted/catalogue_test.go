@@ -16,7 +16,8 @@ func TestEmbeddedDataLoadsAndValidates(t *testing.T) {
 	if got := len(c.Services()); got < 40 {
 		t.Errorf("catalogue has %d services, want at least 40", got)
 	}
-	if Default() != Default() {
+	first, second := Default(), Default()
+	if first != second {
 		t.Error("Default built the catalogue twice")
 	}
 	if !reflect.DeepEqual(Default().Services(), c.Services()) {

@@ -77,4 +77,13 @@ type Organization interface {
 	// Members calls fn for every account of the organization, the
 	// management account included, until fn returns false.
 	Members(tx store.Tx, orgID string, fn func(account string) bool) error
+	// DelegatedAdministrators lists the service's delegated administrators.
+	DelegatedAdministrators(tx store.Tx, orgID, principal string) ([]string, error)
+	// RegisterDelegatedAdmin and DeregisterDelegatedAdmin change the
+	// service's delegated administrators through the service's own API,
+	// with Organizations' rules and errors (AccountNotFoundException,
+	// CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR,
+	// AccountAlreadyRegisteredException, AccountNotRegisteredException).
+	RegisterDelegatedAdmin(tx store.Tx, now time.Time, orgID, account, principal string) error
+	DeregisterDelegatedAdmin(tx store.Tx, now time.Time, orgID, account, principal string) error
 }
