@@ -44,7 +44,7 @@ func (v *view) accountOf(a *accountRecord) Account {
 func (s *Service) ListAccounts(ctx context.Context, in *ListAccountsRequest) (*ListAccountsResponse, error) {
 	out := &ListAccountsResponse{Accounts: []Account{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListAccounts"); err != nil {
 			return err
 		}
 		prefix := kMemberPrefix(v.org.ID)
@@ -69,7 +69,7 @@ func (s *Service) ListAccounts(ctx context.Context, in *ListAccountsRequest) (*L
 func (s *Service) ListAccountsForParent(ctx context.Context, in *ListAccountsForParentRequest) (*ListAccountsForParentResponse, error) {
 	out := &ListAccountsForParentResponse{Accounts: []Account{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListAccountsForParent"); err != nil {
 			return err
 		}
 		if _, err := parentDepth(v, in.ParentId); err != nil {
@@ -97,7 +97,7 @@ func (s *Service) ListAccountsForParent(ctx context.Context, in *ListAccountsFor
 func (s *Service) DescribeAccount(ctx context.Context, in *DescribeAccountRequest) (*DescribeAccountResponse, error) {
 	var out *DescribeAccountResponse
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("DescribeAccount"); err != nil {
 			return err
 		}
 		a, err := v.member(in.AccountId)

@@ -194,7 +194,7 @@ func (s *Service) runCreateAccount(_ context.Context, tx store.Tx, now time.Time
 func (s *Service) DescribeCreateAccountStatus(ctx context.Context, in *DescribeCreateAccountStatusRequest) (*DescribeCreateAccountStatusResponse, error) {
 	var out *DescribeCreateAccountStatusResponse
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("DescribeCreateAccountStatus"); err != nil {
 			return err
 		}
 		var r createAccountRecord
@@ -215,7 +215,7 @@ func (s *Service) DescribeCreateAccountStatus(ctx context.Context, in *DescribeC
 func (s *Service) ListCreateAccountStatus(ctx context.Context, in *ListCreateAccountStatusRequest) (*ListCreateAccountStatusResponse, error) {
 	out := &ListCreateAccountStatusResponse{CreateAccountStatuses: []CreateAccountStatus{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListCreateAccountStatus"); err != nil {
 			return err
 		}
 		p, err := newPager("ListCreateAccountStatus", kCARTimePrefix(v.org.ID), in.NextToken, in.MaxResults)

@@ -166,7 +166,7 @@ func (v *view) delegatedAdministrator(a *accountRecord, since time.Time) Delegat
 func (s *Service) ListDelegatedAdministrators(ctx context.Context, in *ListDelegatedAdministratorsRequest) (*ListDelegatedAdministratorsResponse, error) {
 	out := &ListDelegatedAdministratorsResponse{DelegatedAdministrators: []DelegatedAdministrator{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListDelegatedAdministrators"); err != nil {
 			return err
 		}
 		add := func(account string, since time.Time) error {
@@ -218,7 +218,7 @@ func (s *Service) ListDelegatedAdministrators(ctx context.Context, in *ListDeleg
 func (s *Service) ListDelegatedServicesForAccount(ctx context.Context, in *ListDelegatedServicesForAccountRequest) (*ListDelegatedServicesForAccountResponse, error) {
 	out := &ListDelegatedServicesForAccountResponse{DelegatedServices: []DelegatedService{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListDelegatedServicesForAccount"); err != nil {
 			return err
 		}
 		if _, err := v.member(in.AccountId); err != nil {

@@ -19,6 +19,11 @@ var knownReasonMessages = map[string]string{
 	"InvalidInputException/INVALID_PATTERN":                               "You provided a value that does not match the required pattern.",
 	"InvalidInputException/UNRECOGNIZED_SERVICE_PRINCIPAL":                "You specified an unrecognized service principal.",
 	"HandshakeConstraintViolationException/ACCOUNT_NUMBER_LIMIT_EXCEEDED": "You have exceeded the allowed number of AWS accounts.",
+	// The model documents no sentence for these reasons; orgstack's wording.
+	"InvalidInputException/INVALID_RESOURCE_POLICY_JSON":               "You provided a resource policy that isn't a valid JSON policy document.",
+	"InvalidInputException/UNSUPPORTED_ACTION_IN_RESOURCE_POLICY":      "You specified an action that isn't supported in a resource policy.",
+	"InvalidInputException/UNSUPPORTED_RESOURCE_IN_RESOURCE_POLICY":    "You specified a resource that isn't supported in a resource policy.",
+	"InvalidInputException/UNSUPPORTED_POLICY_TYPE_IN_RESOURCE_POLICY": "You specified a policy type that isn't supported in a resource policy.",
 }
 
 // newErr returns the exception code with its default message.

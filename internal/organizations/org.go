@@ -138,7 +138,7 @@ func (s *Service) DeleteOrganization(ctx context.Context) error {
 func (s *Service) ListRoots(ctx context.Context, in *ListRootsRequest) (*ListRootsResponse, error) {
 	var out *ListRootsResponse
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListRoots"); err != nil {
 			return err
 		}
 		if in.NextToken != "" {

@@ -127,7 +127,7 @@ func (v *view) getOU(id string) (*ouRecord, error) {
 func (s *Service) DescribeOrganizationalUnit(ctx context.Context, in *DescribeOrganizationalUnitRequest) (*DescribeOrganizationalUnitResponse, error) {
 	var out *DescribeOrganizationalUnitResponse
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("DescribeOrganizationalUnit"); err != nil {
 			return err
 		}
 		ou, err := v.getOU(in.OrganizationalUnitId)
@@ -209,7 +209,7 @@ func (s *Service) DeleteOrganizationalUnit(ctx context.Context, in *DeleteOrgani
 func (s *Service) ListOrganizationalUnitsForParent(ctx context.Context, in *ListOrganizationalUnitsForParentRequest) (*ListOrganizationalUnitsForParentResponse, error) {
 	out := &ListOrganizationalUnitsForParentResponse{OrganizationalUnits: []OrganizationalUnit{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListOrganizationalUnitsForParent"); err != nil {
 			return err
 		}
 		if _, err := parentDepth(v, in.ParentId); err != nil {
@@ -237,7 +237,7 @@ func (s *Service) ListOrganizationalUnitsForParent(ctx context.Context, in *List
 func (s *Service) ListChildren(ctx context.Context, in *ListChildrenRequest) (*ListChildrenResponse, error) {
 	out := &ListChildrenResponse{Children: []Child{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListChildren"); err != nil {
 			return err
 		}
 		if _, err := parentDepth(v, in.ParentId); err != nil {
@@ -265,7 +265,7 @@ func (s *Service) ListChildren(ctx context.Context, in *ListChildrenRequest) (*L
 func (s *Service) ListParents(ctx context.Context, in *ListParentsRequest) (*ListParentsResponse, error) {
 	var out *ListParentsResponse
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListParents"); err != nil {
 			return err
 		}
 		if in.NextToken != "" {

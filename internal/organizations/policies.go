@@ -164,13 +164,16 @@ func (v *view) policyNameTaken(typ, name, except string) (taken bool, count int,
 func (s *Service) CreatePolicy(ctx context.Context, in *CreatePolicyRequest) (*CreatePolicyResponse, error) {
 	var out *CreatePolicyResponse
 	err := s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		typ := string(in.Type)
+		if err := v.inOrg(); err != nil {
+			return err
+		}
+		if err := v.managePolicies("CreatePolicy", []string{v.org.policyARNFor(typ, "*")}, typ); err != nil {
 			return err
 		}
 		if v.org.FeatureSet != featureAll {
 			return newErr("PolicyTypeNotAvailableForOrganizationException")
 		}
-		typ := string(in.Type)
 		if err := v.checkPolicyContent(typ, in.Content); err != nil {
 			return err
 		}
@@ -193,10 +196,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in *CreatePolicyRequest) (*C
 		if err != nil {
 			return err
 		}
-		p := &policyRecord{
-			ID: id, Name: in.Name, Description: in.Description, Type: typ, Content: in.Content,
-			ARN: "arn:" + v.org.Partition + ":organizations::" + v.org.MasterAccountID + ":policy/" + v.org.ID + "/" + strings.ToLower(typ) + "/" + id,
-		}
+		p := &policyRecord{ID: id, Name: in.Name, Description: in.Description, Type: typ, Content: in.Content, ARN: v.org.policyARNFor(typ, id)}
 		if err := putPolicy(v.tx, v.org.ID, p); err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in *CreatePolicyRequest) (*C
 func (s *Service) DescribePolicy(ctx context.Context, in *DescribePolicyRequest) (*DescribePolicyResponse, error) {
 	var out *DescribePolicyResponse
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("DescribePolicy"); err != nil {
 			return err
 		}
 		p, err := v.getPolicy(in.PolicyId)
@@ -230,11 +230,14 @@ func (s *Service) DescribePolicy(ctx context.Context, in *DescribePolicyRequest)
 func (s *Service) UpdatePolicy(ctx context.Context, in *UpdatePolicyRequest) (*UpdatePolicyResponse, error) {
 	var out *UpdatePolicyResponse
 	err := s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
 		p, err := v.getPolicy(in.PolicyId)
 		if err != nil {
+			return err
+		}
+		if err := v.managePolicies("UpdatePolicy", []string{p.ARN}, p.Type); err != nil {
 			return err
 		}
 		if p.AWSManaged {
@@ -271,11 +274,14 @@ func (s *Service) UpdatePolicy(ctx context.Context, in *UpdatePolicyRequest) (*U
 // DeletePolicy deletes a customer-managed policy that is attached nowhere.
 func (s *Service) DeletePolicy(ctx context.Context, in *DeletePolicyRequest) error {
 	return s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
 		p, err := v.getPolicy(in.PolicyId)
 		if err != nil {
+			return err
+		}
+		if err := v.managePolicies("DeletePolicy", []string{p.ARN}, p.Type); err != nil {
 			return err
 		}
 		if p.AWSManaged {
@@ -302,7 +308,7 @@ func (s *Service) DeletePolicy(ctx context.Context, in *DeletePolicyRequest) err
 func (s *Service) ListPolicies(ctx context.Context, in *ListPoliciesRequest) (*ListPoliciesResponse, error) {
 	out := &ListPoliciesResponse{Policies: []PolicySummary{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListPolicies"); err != nil {
 			return err
 		}
 		pg, err := newPager("ListPolicies/"+string(in.Filter), kPolicyPrefix(v.org.ID), in.NextToken, in.MaxResults)
@@ -376,7 +382,7 @@ func (v *view) attachedOfType(targetID, typ string) (int, error) {
 // AttachPolicy attaches a policy to a root, OU or account.
 func (s *Service) AttachPolicy(ctx context.Context, in *AttachPolicyRequest) error {
 	return s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
 		p, err := v.getPolicy(in.PolicyId)
@@ -385,6 +391,9 @@ func (s *Service) AttachPolicy(ctx context.Context, in *AttachPolicyRequest) err
 		}
 		t, err := v.resolveTarget(in.TargetId)
 		if err != nil {
+			return err
+		}
+		if err := v.managePolicies("AttachPolicy", []string{p.ARN, t.arn}, p.Type); err != nil {
 			return err
 		}
 		if !v.org.policyTypeEnabled(p.Type) {
@@ -413,7 +422,7 @@ func (s *Service) AttachPolicy(ctx context.Context, in *AttachPolicyRequest) err
 // DetachPolicy detaches a policy; the last SCP of a target stays.
 func (s *Service) DetachPolicy(ctx context.Context, in *DetachPolicyRequest) error {
 	return s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
 		p, err := v.getPolicy(in.PolicyId)
@@ -422,6 +431,9 @@ func (s *Service) DetachPolicy(ctx context.Context, in *DetachPolicyRequest) err
 		}
 		t, err := v.resolveTarget(in.TargetId)
 		if err != nil {
+			return err
+		}
+		if err := v.managePolicies("DetachPolicy", []string{p.ARN, t.arn}, p.Type); err != nil {
 			return err
 		}
 		if ok, err := store.Exists(v.tx, kAttach(v.org.ID, t.id, p.ID)); err != nil {
@@ -446,7 +458,7 @@ func (s *Service) DetachPolicy(ctx context.Context, in *DetachPolicyRequest) err
 func (s *Service) ListPoliciesForTarget(ctx context.Context, in *ListPoliciesForTargetRequest) (*ListPoliciesForTargetResponse, error) {
 	out := &ListPoliciesForTargetResponse{Policies: []PolicySummary{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListPoliciesForTarget"); err != nil {
 			return err
 		}
 		t, err := v.resolveTarget(in.TargetId)
@@ -479,7 +491,7 @@ func (s *Service) ListPoliciesForTarget(ctx context.Context, in *ListPoliciesFor
 func (s *Service) ListTargetsForPolicy(ctx context.Context, in *ListTargetsForPolicyRequest) (*ListTargetsForPolicyResponse, error) {
 	out := &ListTargetsForPolicyResponse{Targets: []PolicyTargetSummary{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListTargetsForPolicy"); err != nil {
 			return err
 		}
 		if _, err := v.getPolicy(in.PolicyId); err != nil {
@@ -508,11 +520,14 @@ func (s *Service) ListTargetsForPolicy(ctx context.Context, in *ListTargetsForPo
 func (s *Service) EnablePolicyType(ctx context.Context, in *EnablePolicyTypeRequest) (*EnablePolicyTypeResponse, error) {
 	var out *EnablePolicyTypeResponse
 	err := s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
 		if in.RootId != v.org.RootID {
 			return newErr("RootNotFoundException")
+		}
+		if err := v.managePolicies("EnablePolicyType", []string{v.org.rootARN()}, string(in.PolicyType)); err != nil {
+			return err
 		}
 		if v.org.FeatureSet != featureAll {
 			return newErr("PolicyTypeNotAvailableForOrganizationException")
@@ -561,11 +576,14 @@ func (v *view) attachEverywhere(policy string) error {
 func (s *Service) DisablePolicyType(ctx context.Context, in *DisablePolicyTypeRequest) (*DisablePolicyTypeResponse, error) {
 	var out *DisablePolicyTypeResponse
 	err := s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
 		if in.RootId != v.org.RootID {
 			return newErr("RootNotFoundException")
+		}
+		if err := v.managePolicies("DisablePolicyType", []string{v.org.rootARN()}, string(in.PolicyType)); err != nil {
+			return err
 		}
 		typ := string(in.PolicyType)
 		if !v.org.policyTypeEnabled(typ) {

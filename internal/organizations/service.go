@@ -175,22 +175,3 @@ func (v *view) isDelegatedAdmin() (bool, error) {
 	}
 	return isDelegatedAdmin(v.tx, v.org.ID, v.caller.AccountID)
 }
-
-// reader requires the management account or a delegated administrator:
-// the callers of Organizations' read-only operations.
-func (v *view) reader() error {
-	if err := v.inOrg(); err != nil {
-		return err
-	}
-	if v.isManagement() {
-		return nil
-	}
-	da, err := v.isDelegatedAdmin()
-	if err != nil {
-		return err
-	}
-	if !da {
-		return errAccessDenied()
-	}
-	return nil
-}

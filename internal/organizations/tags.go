@@ -59,26 +59,41 @@ func putTags(tx store.Tx, org, res string, tags []Tag) error {
 
 func deleteTags(tx store.Tx, org, res string) error { return tx.Delete(kTags(org, res)) }
 
-// taggable resolves a resource id that tags can be put on: the root, an
-// OU, a member account or a policy.
-func (v *view) taggable(id string) error {
-	if strings.HasPrefix(id, "p-") {
-		if _, err := v.getPolicy(id); err != nil {
-			return newErr("TargetNotFoundException")
+// taggable resolves a resource id that tags can be put on — the root, an
+// OU, a member account, a policy or the delegation policy — to its ARN.
+func (v *view) taggable(id string) (string, error) {
+	switch {
+	case strings.HasPrefix(id, "p-"):
+		p, err := v.getPolicy(id)
+		if err != nil {
+			return "", newErr("TargetNotFoundException")
 		}
-		return nil
+		return p.ARN, nil
+	case strings.HasPrefix(id, "rp-"):
+		r, err := v.resourcePolicy()
+		if err != nil || r.ID != id {
+			return "", newErr("TargetNotFoundException")
+		}
+		return v.org.resourcePolicyARN(id), nil
 	}
-	_, err := v.resolveTarget(id)
-	return err
+	t, err := v.resolveTarget(id)
+	if err != nil {
+		return "", err
+	}
+	return t.arn, nil
 }
 
 // TagResource adds or replaces tags on a resource.
 func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) error {
 	return s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
-		if err := v.taggable(in.ResourceId); err != nil {
+		arn, err := v.taggable(in.ResourceId)
+		if err != nil {
+			return err
+		}
+		if err := v.managePolicies("TagResource", []string{arn}, ""); err != nil {
 			return err
 		}
 		if err := checkTags(in.Tags); err != nil {
@@ -91,10 +106,14 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) error
 // UntagResource removes tags from a resource.
 func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) error {
 	return s.write(ctx, func(v *view) error {
-		if err := v.management(); err != nil {
+		if err := v.inOrg(); err != nil {
 			return err
 		}
-		if err := v.taggable(in.ResourceId); err != nil {
+		arn, err := v.taggable(in.ResourceId)
+		if err != nil {
+			return err
+		}
+		if err := v.managePolicies("UntagResource", []string{arn}, ""); err != nil {
 			return err
 		}
 		m, err := getTags(v.tx, v.org.ID, in.ResourceId)
@@ -115,13 +134,13 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) e
 func (s *Service) ListTagsForResource(ctx context.Context, in *ListTagsForResourceRequest) (*ListTagsForResourceResponse, error) {
 	out := &ListTagsForResourceResponse{Tags: []Tag{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListTagsForResource"); err != nil {
 			return err
 		}
 		if in.NextToken != "" {
 			return errInvalid("INVALID_NEXT_TOKEN")
 		}
-		if err := v.taggable(in.ResourceId); err != nil {
+		if _, err := v.taggable(in.ResourceId); err != nil {
 			return err
 		}
 		m, err := getTags(v.tx, v.org.ID, in.ResourceId)

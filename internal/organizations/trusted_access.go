@@ -148,7 +148,7 @@ func (s *Service) disableAccess(tx store.Tx, now time.Time, o *orgRecord, princi
 func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, in *ListAWSServiceAccessForOrganizationRequest) (*ListAWSServiceAccessForOrganizationResponse, error) {
 	out := &ListAWSServiceAccessForOrganizationResponse{EnabledServicePrincipals: []EnabledServicePrincipal{}}
 	err := s.read(ctx, func(v *view) error {
-		if err := v.reader(); err != nil {
+		if err := v.reader("ListAWSServiceAccessForOrganization"); err != nil {
 			return err
 		}
 		p, err := newPager("ListAWSServiceAccessForOrganization", kAccessPrefix(v.org.ID), in.NextToken, in.MaxResults)
