@@ -53,8 +53,7 @@ func TestDelegationPolicyCLI(t *testing.T) {
 		{strings.Replace(delegationPolicy(member, `"organizations:ListAccounts"`, ""), `"Resource":"*"`, `"Resource":"arn:aws:s3:::bucket"`, 1), "UNSUPPORTED_RESOURCE_IN_RESOURCE_POLICY"},
 		{delegationPolicy(member, `"organizations:CreatePolicy"`, `,"Condition":{"StringEquals":{"organizations:PolicyType":"NOT_A_TYPE"}}`), "UNSUPPORTED_POLICY_TYPE_IN_RESOURCE_POLICY"},
 	} {
-		r := s.awsErr(t, mgmt, "InvalidInputException", "organizations", "put-resource-policy", "--content", c.doc)
-		_ = r
+		s.awsErr(t, mgmt, "InvalidInputException", "organizations", "put-resource-policy", "--content", c.doc)
 		ctx := context.Background()
 		_, err := s.orgs(mgmt).PutResourcePolicy(ctx, &organizations.PutResourcePolicyInput{Content: aws.String(c.doc)})
 		reason(t, err, "InvalidInputException", c.reason)
