@@ -209,7 +209,8 @@ func TestCreateAccountFailuresCLI(t *testing.T) {
 }
 
 // TestConsolidatedBillingCLI: an organization without all features has no
-// policy types and puts no service-linked role in created accounts.
+// policy types; its accounts get AWSServiceRoleForOrganizations, which
+// (unlike in an all-features organization) may be deleted.
 func TestConsolidatedBillingCLI(t *testing.T) {
 	t.Parallel()
 	s := start(t, inMemory)
@@ -218,8 +219,13 @@ func TestConsolidatedBillingCLI(t *testing.T) {
 		t.Fatalf("organization %v", org)
 	}
 	acct := s.createAccount(t, mgmt, "cb@example.com", "CB")
-	s.awsErr(t, acct, "NoSuchEntity", "iam", "get-role", "--role-name", "AWSServiceRoleForOrganizations")
 	s.awsOK(t, acct, "iam", "get-role", "--role-name", "OrganizationAccountAccessRole")
+	s.awsOK(t, acct, "iam", "get-role", "--role-name", "AWSServiceRoleForOrganizations")
+	task := str(s.awsOK(t, acct, "iam", "delete-service-linked-role", "--role-name", "AWSServiceRoleForOrganizations"), "DeletionTaskId")
+	eventually(t, "the role's deletion", func() bool {
+		return str(s.awsOK(t, acct, "iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task), "Status") == "SUCCEEDED"
+	})
+	s.awsErr(t, acct, "NoSuchEntity", "iam", "get-role", "--role-name", "AWSServiceRoleForOrganizations")
 	root := str(s.awsOK(t, mgmt, "organizations", "list-roots"), "Roots", 0, "Id")
 	s.awsErr(t, mgmt, "PolicyTypeNotAvailableForOrganizationException", "organizations", "enable-policy-type", "--root-id", root, "--policy-type", "TAG_POLICY")
 }

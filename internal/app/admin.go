@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -50,6 +51,7 @@ func (m *Main) adminHandler() http.Handler {
 			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "reset failed"})
 			return
 		}
+		m.Clock.SetOffset(0)
 		m.Logger.Info("state reset")
 		writeJSON(w, http.StatusOK, map[string]any{"status": "reset"})
 	}
@@ -76,6 +78,10 @@ func (m *Main) adminHandler() http.Handler {
 			return
 		}
 		m.Clock.Advance(d)
+		if err := m.saveClock(r.Context()); err != nil {
+			m.adminError(w, err)
+			return
+		}
 		m.Jobs.Wake()
 		m.writeClock(w)
 	})
@@ -99,4 +105,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// clockKey holds how far orgstack's clock runs ahead of the wall clock, so
+// a restart keeps the time tests moved to.
+const clockKey = "meta/clock-offset"
+
+func (m *Main) loadClock(ctx context.Context) error {
+	return m.Store.View(ctx, func(tx store.Tx) error {
+		var d time.Duration
+		err := store.GetJSON(tx, clockKey, &d)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		m.Clock.SetOffset(d)
+		return err
+	})
+}
+
+func (m *Main) saveClock(ctx context.Context) error {
+	d := m.Clock.Offset()
+	return m.Store.Update(ctx, func(tx store.Tx) error { return store.PutJSON(tx, clockKey, d) })
 }

@@ -83,6 +83,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store = st
 	m.Clock = &orgstack.OffsetClock{}
+	if err := m.loadClock(ctx); err != nil {
+		_ = st.Close()
+		return err
+	}
 	m.Jobs = jobs.New(st, m.Clock, m.Logger)
 
 	catalogue, err := loadCatalogue(m.Config.TrustedServicesFile)

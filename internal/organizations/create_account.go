@@ -84,7 +84,11 @@ func (s *Service) CreateAccount(ctx context.Context, in *CreateAccountRequest) (
 			ID: id, OrgID: v.org.ID, AccountName: in.AccountName, Email: in.Email, RoleName: role,
 			IamUserAccessToBilling: billing, Tags: in.Tags, State: "IN_PROGRESS", Requested: v.now,
 		}
-		if v.org.Accounts < s.opt.MaxAccounts {
+		pending, err := pendingInvitations(v.tx, v.org.ID, v.now)
+		if err != nil {
+			return err
+		}
+		if v.org.Accounts+pending < s.opt.MaxAccounts {
 			r.Reserved = true
 			v.org.Accounts++
 			if err := putOrg(v.tx, v.org); err != nil {
@@ -178,10 +182,8 @@ func (s *Service) runCreateAccount(_ context.Context, tx store.Tx, now time.Time
 	if err := s.opt.Roles.CreateAccountAccessRole(tx, now, o.Partition, id, r.RoleName, o.MasterAccountID); err != nil {
 		return err
 	}
-	if o.FeatureSet == featureAll {
-		if _, err := s.opt.Roles.EnsureServiceLinkedRole(tx, now, o.Partition, id, OrganizationsSLR); err != nil {
-			return err
-		}
+	if _, err := s.opt.Roles.EnsureServiceLinkedRole(tx, now, o.Partition, id, OrganizationsSLR); err != nil {
+		return err
 	}
 	if err := s.emitToEnabled(tx, now, o, trusted.AccountJoined, id); err != nil {
 		return err

@@ -14,9 +14,9 @@ const (
 )
 
 // CreateOrganization makes the caller's account the management account of
-// a new organization. With all features, SCPs are enabled on the root,
-// FullAWSAccess is attached to the root and the management account, and
-// the management account gets AWSServiceRoleForOrganizations.
+// a new organization, which gets AWSServiceRoleForOrganizations. With all
+// features, SCPs are enabled on the root and FullAWSAccess is attached to
+// the root and the management account.
 func (s *Service) CreateOrganization(ctx context.Context, in *CreateOrganizationRequest) (*CreateOrganizationResponse, error) {
 	var out *CreateOrganizationResponse
 	err := s.write(ctx, func(v *view) error {
@@ -63,9 +63,9 @@ func (s *Service) CreateOrganization(ctx context.Context, in *CreateOrganization
 					return err
 				}
 			}
-			if _, err := s.opt.Roles.EnsureServiceLinkedRole(v.tx, v.now, o.Partition, a.ID, OrganizationsSLR); err != nil {
-				return err
-			}
+		}
+		if _, err := s.opt.Roles.EnsureServiceLinkedRole(v.tx, v.now, o.Partition, a.ID, OrganizationsSLR); err != nil {
+			return err
 		}
 		if err := putOrg(v.tx, o); err != nil {
 			return err

@@ -73,6 +73,9 @@ type orgRecord struct {
 	// account creations still in progress (they hold a quota slot).
 	Accounts int `json:"accounts"`
 	OUs      int `json:"ous"`
+	// AllFeaturesHandshake is the enable-all-features handshake in
+	// progress, if any.
+	AllFeaturesHandshake string `json:"allFeaturesHandshake,omitempty"`
 }
 
 type policyTypeState struct {

@@ -36,7 +36,8 @@ type Roles interface {
 }
 
 // OrganizationsSLR is the role Organizations puts in every account of an
-// all-features organization.
+// organization (it may be deleted only while the organization has
+// consolidated billing only).
 var OrganizationsSLR = orgstack.ServiceLinkedRole{
 	RoleName:         "AWSServiceRoleForOrganizations",
 	ServicePrincipal: "organizations.amazonaws.com",
