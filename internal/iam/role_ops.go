@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func (s *Service) CreateRole(ctx context.Context, in *CreateRoleRequest) (*Creat
 		} else if ok {
 			return errEntityAlreadyExists("Role with name " + in.RoleName + " already exists.")
 		}
-		if err := checkPolicyDocument(in.AssumeRolePolicyDocument); err != nil {
+		if err := checkTrustPolicy(tx, c.AccountID, in.AssumeRolePolicyDocument); err != nil {
 			return err
 		}
 		path := in.Path
@@ -69,9 +70,11 @@ func (s *Service) CreateRole(ctx context.Context, in *CreateRoleRequest) (*Creat
 			MaxSessionDuration: max, Tags: in.Tags, PermissionsBoundary: in.PermissionsBoundary,
 		}
 		if r.PermissionsBoundary != "" {
-			if _, err := s.managedPolicy(r.PermissionsBoundary); err != nil {
+			p, err := boundaryPolicy(tx, c.AccountID, r.PermissionsBoundary)
+			if err != nil {
 				return err
 			}
+			r.PermissionsBoundary = p.ARN
 		}
 		if err := putRole(tx, c.AccountID, r); err != nil {
 			return err
@@ -148,8 +151,8 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, in *UpdateRoleDescr
 
 // UpdateAssumeRolePolicy replaces a role's trust policy.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, in *UpdateAssumeRolePolicyRequest) error {
-	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
-		if err := checkPolicyDocument(in.PolicyDocument); err != nil {
+	return s.changeRole(ctx, in.RoleName, func(tx store.Tx, c orgstack.Caller, _ time.Time, r *roleRecord) error {
+		if err := checkTrustPolicy(tx, c.AccountID, in.PolicyDocument); err != nil {
 			return err
 		}
 		r.AssumeRolePolicy = in.PolicyDocument
@@ -159,11 +162,12 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, in *UpdateAssumeRo
 
 // PutRolePermissionsBoundary sets a role's permissions boundary.
 func (s *Service) PutRolePermissionsBoundary(ctx context.Context, in *PutRolePermissionsBoundaryRequest) error {
-	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
-		if _, err := s.managedPolicy(in.PermissionsBoundary); err != nil {
+	return s.changeRole(ctx, in.RoleName, func(tx store.Tx, c orgstack.Caller, _ time.Time, r *roleRecord) error {
+		p, err := boundaryPolicy(tx, c.AccountID, in.PermissionsBoundary)
+		if err != nil {
 			return err
 		}
-		r.PermissionsBoundary = in.PermissionsBoundary
+		r.PermissionsBoundary = p.ARN
 		return nil
 	})
 }
@@ -192,9 +196,47 @@ func checkTags(tags []Tag) error {
 		seen[k] = true
 	}
 	if len(tags) > maxRoleTags {
-		return orgstack.NewError("LimitExceeded", 409, "The number of tags has reached the maximum limit.")
+		return errLimitExceeded("The number of tags has reached the maximum limit.") // unconfirmed
 	}
 	return nil
+}
+
+// mergeTags returns tags with add applied: a tag whose key matches an
+// existing one in any letter case replaces it, others are appended. The
+// result is checked against the tags quota.
+func mergeTags(tags, add []Tag) ([]Tag, error) {
+	if err := checkTags(add); err != nil {
+		return nil, err
+	}
+	out := append([]Tag{}, tags...)
+	for _, t := range add {
+		replaced := false
+		for i := range out {
+			if strings.EqualFold(out[i].Key, t.Key) {
+				out[i] = t
+				replaced = true
+			}
+		}
+		if !replaced {
+			out = append(out, t)
+		}
+	}
+	if err := checkTags(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// dropTags returns tags without those whose key matches one of keys in
+// any letter case.
+func dropTags(tags []Tag, keys []string) []Tag {
+	var kept []Tag
+	for _, t := range tags {
+		if !slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, t.Key) }) {
+			kept = append(kept, t)
+		}
+	}
+	return kept
 }
 
 // TagRole adds or replaces tags on a role (service-linked roles included).
@@ -204,22 +246,7 @@ func (s *Service) TagRole(ctx context.Context, in *TagRoleRequest) error {
 		if err != nil {
 			return err
 		}
-		if err := checkTags(in.Tags); err != nil {
-			return err
-		}
-		for _, t := range in.Tags {
-			replaced := false
-			for i := range r.Tags {
-				if strings.EqualFold(r.Tags[i].Key, t.Key) {
-					r.Tags[i] = t
-					replaced = true
-				}
-			}
-			if !replaced {
-				r.Tags = append(r.Tags, t)
-			}
-		}
-		if err := checkTags(r.Tags); err != nil {
+		if r.Tags, err = mergeTags(r.Tags, in.Tags); err != nil {
 			return err
 		}
 		return putRole(tx, c.AccountID, r)
@@ -233,19 +260,7 @@ func (s *Service) UntagRole(ctx context.Context, in *UntagRoleRequest) error {
 		if err != nil {
 			return err
 		}
-		kept := r.Tags[:0]
-		for _, t := range r.Tags {
-			drop := false
-			for _, k := range in.TagKeys {
-				if strings.EqualFold(k, t.Key) {
-					drop = true
-				}
-			}
-			if !drop {
-				kept = append(kept, t)
-			}
-		}
-		r.Tags = kept
+		r.Tags = dropTags(r.Tags, in.TagKeys)
 		return putRole(tx, c.AccountID, r)
 	})
 }

@@ -2,8 +2,8 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,24 +11,10 @@ import (
 	"github.com/orgstack/orgstack/internal/store"
 )
 
-// checkPolicyDocument refuses documents that are not a JSON policy: an
-// object with a Statement. (The full policy grammar comes with policy
-// evaluation.)
-func checkPolicyDocument(doc string) error {
-	var v map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(doc), &v); err != nil {
-		return errMalformedPolicy("This policy contains invalid Json")
-	}
-	if _, ok := v["Statement"]; !ok {
-		return errMalformedPolicy("Syntax errors in policy.")
-	}
-	return nil
-}
-
 // PutRolePolicy adds or replaces an inline policy of a role.
 func (s *Service) PutRolePolicy(ctx context.Context, in *PutRolePolicyRequest) error {
 	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
-		if err := checkPolicyDocument(in.PolicyDocument); err != nil {
+		if err := checkInlineDocuments(in.PolicyDocument, r.InlinePolicies, in.PolicyName, "role", r.Name, roleInlineSize); err != nil {
 			return err
 		}
 		if r.InlinePolicies == nil {
@@ -92,19 +78,74 @@ func (s *Service) ListRolePolicies(ctx context.Context, in *ListRolePoliciesRequ
 	return out, err
 }
 
-// AttachRolePolicy attaches a managed policy to a role.
+// maxAttachedPolicies is IAM's quota of managed policies attached to one
+// user or role.
+const maxAttachedPolicies = 10
+
+// attach adds a managed policy to an entity's attached policies: the
+// policy must exist and be attachable, attaching it again changes
+// nothing, and the quota holds ("Cannot exceed quota for PoliciesPerRole:
+// 10", github.com/aws/eks-hybrid pull 741; the user's text is taken to be
+// the same with PoliciesPerUser, unconfirmed).
+func attach(tx store.Tx, account string, attached []string, arn, entity string) ([]string, error) {
+	p, err := attachablePolicy(tx, account, arn)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(p.Path, "/aws-service-role/") {
+		return nil, orgstack.NewError("PolicyNotAttachable", 400, "Cannot attach a Service Role Policy to a Customer "+entity+".")
+	}
+	if slices.ContainsFunc(attached, func(a string) bool { return usageKey(a) == usageKey(p.ARN) }) {
+		return attached, nil
+	}
+	if len(attached) >= maxAttachedPolicies {
+		return nil, errLimitExceeded("Cannot exceed quota for PoliciesPer" + entity + ": " + strconv.Itoa(maxAttachedPolicies))
+	}
+	return append(attached, p.ARN), nil
+}
+
+// detach removes a managed policy from an entity's attached policies.
+func detach(attached []string, arn string) ([]string, error) {
+	i := slices.IndexFunc(attached, func(a string) bool { return a == arn })
+	if i < 0 {
+		i = slices.IndexFunc(attached, func(a string) bool { return usageKey(a) == usageKey(arn) })
+	}
+	if i < 0 {
+		return nil, errNoSuchEntity("Policy " + arn + " was not found.")
+	}
+	return slices.Delete(slices.Clone(attached), i, i+1), nil
+}
+
+// listAttached pages an entity's attached policies in ARN order,
+// optionally only those whose path starts with pathPrefix.
+func listAttached(attached []string, pathPrefix, marker string, maxItems *int32) ([]AttachedPolicy, string, error) {
+	var arns []string
+	for _, arn := range attached {
+		if pathPrefix == "" || strings.HasPrefix(policyPath(arn), pathPrefix) {
+			arns = append(arns, arn)
+		}
+	}
+	slices.Sort(arns)
+	page, next, err := pageStrings(arns, marker, maxItems)
+	if err != nil {
+		return nil, "", err
+	}
+	out := []AttachedPolicy{}
+	for _, arn := range page {
+		out = append(out, AttachedPolicy{PolicyName: arn[strings.LastIndexByte(arn, '/')+1:], PolicyArn: arn})
+	}
+	return out, next, nil
+}
+
+// AttachRolePolicy attaches a managed policy, AWS-managed or
+// customer-managed, to a role.
 func (s *Service) AttachRolePolicy(ctx context.Context, in *AttachRolePolicyRequest) error {
-	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
-		p, err := s.managedPolicy(in.PolicyArn)
+	return s.changeRole(ctx, in.RoleName, func(tx store.Tx, c orgstack.Caller, _ time.Time, r *roleRecord) error {
+		attached, err := attach(tx, c.AccountID, r.ManagedPolicies, in.PolicyArn, "Role")
 		if err != nil {
 			return err
 		}
-		if strings.HasPrefix(p.Path, "/aws-service-role/") {
-			return orgstack.NewError("PolicyNotAttachable", 400, "Cannot attach a Service Role Policy to a Customer Role.")
-		}
-		if !slices.Contains(r.ManagedPolicies, in.PolicyArn) {
-			r.ManagedPolicies = append(r.ManagedPolicies, in.PolicyArn)
-		}
+		r.ManagedPolicies = attached
 		return nil
 	})
 }
@@ -112,11 +153,11 @@ func (s *Service) AttachRolePolicy(ctx context.Context, in *AttachRolePolicyRequ
 // DetachRolePolicy detaches a managed policy from a role.
 func (s *Service) DetachRolePolicy(ctx context.Context, in *DetachRolePolicyRequest) error {
 	return s.changeRole(ctx, in.RoleName, func(_ store.Tx, _ orgstack.Caller, _ time.Time, r *roleRecord) error {
-		i := slices.Index(r.ManagedPolicies, in.PolicyArn)
-		if i < 0 {
-			return errNoSuchEntity("Policy " + in.PolicyArn + " was not found.")
+		attached, err := detach(r.ManagedPolicies, in.PolicyArn)
+		if err != nil {
+			return err
 		}
-		r.ManagedPolicies = slices.Delete(r.ManagedPolicies, i, i+1)
+		r.ManagedPolicies = attached
 		return nil
 	})
 }
@@ -129,21 +170,12 @@ func (s *Service) ListAttachedRolePolicies(ctx context.Context, in *ListAttached
 		if err != nil {
 			return err
 		}
-		var arns []string
-		for _, arn := range r.ManagedPolicies {
-			if in.PathPrefix == "" || strings.HasPrefix(policyPath(arn), in.PathPrefix) {
-				arns = append(arns, arn)
-			}
-		}
-		page, marker, err := pageStrings(arns, in.Marker, in.MaxItems)
+		page, marker, err := listAttached(r.ManagedPolicies, in.PathPrefix, in.Marker, in.MaxItems)
 		if err != nil {
 			return err
 		}
 		truncated := marker != ""
-		out = &ListAttachedRolePoliciesResponse{AttachedPolicies: []AttachedPolicy{}, IsTruncated: &truncated, Marker: marker}
-		for _, arn := range page {
-			out.AttachedPolicies = append(out.AttachedPolicies, AttachedPolicy{PolicyName: arn[strings.LastIndexByte(arn, '/')+1:], PolicyArn: arn})
-		}
+		out = &ListAttachedRolePoliciesResponse{AttachedPolicies: page, IsTruncated: &truncated, Marker: marker}
 		return nil
 	})
 	return out, err

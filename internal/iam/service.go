@@ -1,11 +1,16 @@
 // Package iam implements AWS Identity and Access Management for every
-// account orgstack knows: roles (service-linked ones included) now; users,
-// keys and policies as the authorization work adds them.
+// account orgstack knows: users and their access keys, roles
+// (service-linked ones included), inline policies, customer-managed
+// policies with their versions, and the AWS-managed policies orgstack
+// knows.
 //
-// Each account's IAM lives under iam/<account>/ in the store. Other
+// Each account's IAM lives under iam/<account>/ in the store; access keys
+// are also indexed globally under iamkey/<AccessKeyId>, so that the server
+// finds the principal behind any key in one read (see AccessKey). Other
 // services create roles through the exported methods that take a store
 // transaction, so a role appears in the same commit as the change that
-// made it.
+// made it, and policy evaluation reads a principal's policies through
+// PrincipalOf in the transaction that serves the request.
 package iam
 
 import (
@@ -60,7 +65,8 @@ type ServiceRoles interface {
 // operations are the operations (see BindHandlers). It is safe for
 // concurrent use.
 type Service struct {
-	opt Options
+	opt       Options
+	simulator Simulator
 }
 
 // Job kinds.
@@ -122,12 +128,23 @@ func errDeleteConflict(msg string) *orgstack.Error {
 	return orgstack.NewError("DeleteConflict", http.StatusConflict, msg)
 }
 
+func errLimitExceeded(msg string) *orgstack.Error {
+	return orgstack.NewError("LimitExceeded", http.StatusConflict, msg)
+}
+
+func errValidation(msg string) *orgstack.Error {
+	return orgstack.NewError("ValidationError", http.StatusBadRequest, msg)
+}
+
 func errMalformedPolicy(msg string) *orgstack.Error {
 	return orgstack.NewError("MalformedPolicyDocument", http.StatusBadRequest, msg)
 }
 
+func errUnmodifiable(msg string) *orgstack.Error {
+	return orgstack.NewError("UnmodifiableEntity", http.StatusBadRequest, msg)
+}
+
 // errProtected is IAM's answer to changing a service-linked role.
 func errProtected(role string) *orgstack.Error {
-	return orgstack.NewError("UnmodifiableEntity", http.StatusBadRequest,
-		"Cannot perform the operation on the protected role '"+role+"' - this role is only modifiable by AWS")
+	return errUnmodifiable("Cannot perform the operation on the protected role '" + role + "' - this role is only modifiable by AWS")
 }
