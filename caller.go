@@ -39,8 +39,8 @@ type Caller struct {
 	AccessKeyID string
 	// Region is the region from the credential scope.
 	Region string
-	// RoleName and SessionName are set for assumed-role sessions.
-	RoleName, SessionName string
+	// RoleName, RoleARN and SessionName are set for assumed-role sessions.
+	RoleName, RoleARN, SessionName string
 	// ServicePrincipal is set when a trusted service acts through its
 	// service-linked role (Type == PrincipalService).
 	ServicePrincipal string

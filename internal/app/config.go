@@ -39,6 +39,14 @@ type Config struct {
 	ServiceRoleDelay time.Duration
 	// TrustedServicesFile extends the catalogue of trusted services.
 	TrustedServicesFile string
+	// Auth is "open" (identity from the access key, every call allowed)
+	// or "enforce" (signatures verified, every call authorized).
+	Auth string
+	// RootSecret is, in enforce mode, the secret of every account's root
+	// access key (whose id is the 12-digit account id).
+	RootSecret string
+	// RootKeysFile lists root access keys: [{"accessKeyId","accountId","secretAccessKey"}].
+	RootKeysFile string
 }
 
 // DefaultDataDir is $XDG_DATA_HOME/orgstack, or ~/.local/share/orgstack.
@@ -61,6 +69,7 @@ func DefaultConfig() Config {
 		LogFormat:      "text",
 		DefaultAccount: "123456789012",
 		MaxAccounts:    10,
+		Auth:           "open",
 	}
 }
 
@@ -85,6 +94,9 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.IntVar(&c.MaxAccounts, "max-accounts", envInt(env("ORGSTACK_MAX_ACCOUNTS", ""), c.MaxAccounts), "accounts-per-organization quota (ORGSTACK_MAX_ACCOUNTS)")
 	fs.DurationVar(&c.ServiceRoleDelay, "service-role-delay", envDuration(env("ORGSTACK_SERVICE_ROLE_DELAY", ""), c.ServiceRoleDelay), "how long trusted services take to create their service-linked roles (ORGSTACK_SERVICE_ROLE_DELAY)")
 	fs.StringVar(&c.TrustedServicesFile, "trusted-services", env("ORGSTACK_TRUSTED_SERVICES", c.TrustedServicesFile), "JSON `FILE` adding to or replacing entries of the trusted-service catalogue (ORGSTACK_TRUSTED_SERVICES)")
+	fs.StringVar(&c.Auth, "auth", env("ORGSTACK_AUTH", c.Auth), "open (identity from the access key, every call allowed) or enforce (signatures verified, every call authorized) (ORGSTACK_AUTH)")
+	fs.StringVar(&c.RootSecret, "root-secret", env("ORGSTACK_ROOT_SECRET", c.RootSecret), "enforce mode: the secret of each account's root key, whose id is the account id (ORGSTACK_ROOT_SECRET)")
+	fs.StringVar(&c.RootKeysFile, "root-keys", env("ORGSTACK_ROOT_KEYS", c.RootKeysFile), "JSON `FILE` of root access keys [{\"accessKeyId\",\"accountId\",\"secretAccessKey\"}] (ORGSTACK_ROOT_KEYS)")
 	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
 	return fs
 }
@@ -130,6 +142,15 @@ func (c *Config) Validate() error {
 	}
 	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 || c.ServiceRoleDelay < 0 {
 		return errors.New("delays may not be negative")
+	}
+	switch c.Auth {
+	case "open":
+	case "enforce":
+		if c.RootSecret == "" && c.RootKeysFile == "" {
+			return errors.New("auth: enforce mode needs --root-secret or --root-keys, or no request could ever be signed")
+		}
+	default:
+		return fmt.Errorf("auth: %q is not open or enforce", c.Auth)
 	}
 	if !c.Memory && c.DataDir == "" {
 		return errors.New("data-dir: required unless --memory is set")

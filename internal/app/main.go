@@ -15,6 +15,7 @@ import (
 
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/auditmanager"
+	"github.com/orgstack/orgstack/internal/auth"
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/jobs"
 	"github.com/orgstack/orgstack/internal/organizations"
@@ -44,7 +45,9 @@ type Main struct {
 
 	Organizations *organizations.Service
 	IAM           *iam.Service
+	STS           *sts.Service
 	Catalogue     *trusted.Catalogue
+	Authorizer    *auth.Authorizer
 
 	httpServer *http.Server
 	listener   net.Listener
@@ -106,11 +109,27 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	roles.org = m.Organizations
 	m.Organizations.SetDefaultPlugin(&trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger})
+	m.STS = sts.New(sts.Options{Store: st, Clock: m.Clock, Roles: m.IAM})
+	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Sessions: m.STS, Organizations: m.Organizations, Clock: m.Clock}
+	m.IAM.SetSimulator(m.Authorizer)
+	identity, err := m.identity()
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
+	var authorizer server.Authorizer
+	if m.Config.Auth == string(auth.Enforce) {
+		authorizer = m.Authorizer
+		m.Organizations.SetAuthorize(func(tx store.Tx, c orgstack.Caller, action, resource string) error {
+			return m.Authorizer.AuthorizeTx(tx, c, auth.Request{Action: action, Resources: []string{resource}}, "")
+		})
+	}
 	m.Server = server.New(server.Config{
-		Services: m.services(),
-		Identity: server.OpenIdentity{DefaultAccount: m.Config.DefaultAccount},
-		Admin:    m.adminHandler(),
-		Logger:   m.Logger,
+		Services:   m.services(),
+		Identity:   identity,
+		Authorizer: authorizer,
+		Admin:      m.adminHandler(),
+		Logger:     m.Logger,
 	})
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
@@ -148,12 +167,27 @@ func (m *Main) openStore() (store.Store, error) {
 
 func (m *Main) services() []*server.Service {
 	return []*server.Service{
-		{Model: organizations.ServiceModel(), Handlers: organizations.BindHandlers(m.Organizations), Codec: awsjson.Codec{}, Validation: organizations.Validation},
-		{Model: iam.ServiceModel(), Handlers: iam.BindHandlers(m.IAM), Codec: awsquery.Codec{URLEncodeShapes: map[string]bool{"policyDocumentType": true}}, Validation: iam.Validation},
-		{Model: sts.ServiceModel(), Handlers: sts.BindHandlers(sts.New()), Codec: awsquery.Codec{}, Validation: sts.Validation},
-		{Model: ssm.ServiceModel(), Handlers: nil, Codec: awsjson.Codec{}, Validation: ssm.Validation},
-		{Model: auditmanager.ServiceModel(), Handlers: nil, Codec: restjson.Codec{}, Validation: auditmanager.Validation},
+		{
+			Model: organizations.ServiceModel(), Handlers: organizations.BindHandlers(m.Organizations), Codec: awsjson.Codec{},
+			Validation: organizations.Validation, ActionPrefix: "organizations", Describe: m.Organizations.Describe, AccessDenied: organizations.AccessDenied,
+		},
+		{
+			Model: iam.ServiceModel(), Handlers: iam.BindHandlers(m.IAM), Codec: awsquery.Codec{URLEncodeShapes: map[string]bool{"policyDocumentType": true}},
+			Validation: iam.Validation, ActionPrefix: "iam", Describe: m.IAM.Describe, AccessDenied: iam.AccessDenied,
+		},
+		{
+			Model: sts.ServiceModel(), Handlers: sts.BindHandlers(m.STS), Codec: awsquery.Codec{},
+			Validation: sts.Validation, ActionPrefix: "sts", Describe: sts.Describe, AccessDenied: sts.AccessDenied,
+		},
+		{Model: ssm.ServiceModel(), Codec: awsjson.Codec{}, Validation: ssm.Validation, ActionPrefix: "ssm", AccessDenied: accessDeniedException(400)},
+		{Model: auditmanager.ServiceModel(), Codec: restjson.Codec{}, Validation: auditmanager.Validation, ActionPrefix: "auditmanager", AccessDenied: accessDeniedException(403)},
 	}
+}
+
+// accessDeniedException is the refusal of services whose code is
+// AccessDeniedException.
+func accessDeniedException(status int) func(string) *orgstack.Error {
+	return func(msg string) *orgstack.Error { return orgstack.NewError("AccessDeniedException", status, msg) }
 }
 
 // Wait blocks until the server stops and returns why.

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/organizations"
 	"github.com/orgstack/orgstack/internal/server"
+	"github.com/orgstack/orgstack/internal/sts"
 )
 
 // OperationStatus says whether one modeled operation is implemented.
@@ -18,9 +20,7 @@ type OperationStatus struct {
 // catalogue builds the services without state, to read their handler
 // tables.
 func catalogue() []*server.Service {
-	m := &Main{Config: DefaultConfig()}
-	m.IAM = nil
-	m.Organizations = &organizations.Service{}
+	m := &Main{Config: DefaultConfig(), Organizations: &organizations.Service{}, IAM: &iam.Service{}, STS: &sts.Service{}}
 	return m.services()
 }
 

@@ -63,6 +63,10 @@ type Options struct {
 	// ServiceRoleDelay is how long after an event trusted services act on
 	// it (creating their service-linked roles, for example).
 	ServiceRoleDelay time.Duration
+	// Authorize, when set (enforce mode), authorizes what Organizations
+	// does inside accounts through its service-linked role, on the path
+	// every request takes (SCPs do not apply to service-linked roles).
+	Authorize func(tx store.Tx, c orgstack.Caller, action, resource string) error
 }
 
 // Service implements the Organizations API. Its methods are the

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/auth"
 	"github.com/orgstack/orgstack/internal/jobs"
 	"github.com/orgstack/orgstack/internal/store"
 	"github.com/orgstack/orgstack/internal/trusted"
@@ -29,6 +31,12 @@ const jobTrustedEvent = "organizations.trusted-event"
 // Principals without one use the default plug-in. It must be called
 // before the server starts.
 func (s *Service) RegisterPlugin(principal string, p trusted.Plugin) { s.plugins[principal] = p }
+
+// SetAuthorize sets Options.Authorize (enforce mode). It must be called
+// before the server starts.
+func (s *Service) SetAuthorize(f func(tx store.Tx, c orgstack.Caller, action, resource string) error) {
+	s.opt.Authorize = f
+}
 
 // SetDefaultPlugin sets the plug-in of every principal without its own.
 func (s *Service) SetDefaultPlugin(p trusted.Plugin) { s.defaultPlugin = p }
@@ -241,6 +249,23 @@ func (s *Service) CreateServiceLinkedRole(tx store.Tx, now time.Time, orgID, acc
 		}
 		if !has {
 			return trusted.ErrNoOrganizationsRole
+		}
+	}
+	if s.opt.Authorize != nil && account != o.MasterAccountID {
+		// Organizations acts in the account as its own service-linked role.
+		actor := orgstack.Caller{
+			AccountID: account, Type: orgstack.PrincipalService, ServicePrincipal: OrganizationsSLR.ServicePrincipal,
+			RoleName: OrganizationsSLR.RoleName, Region: "us-east-1",
+			RoleARN: "arn:" + o.Partition + ":iam::" + account + ":role/aws-service-role/organizations.amazonaws.com/" + OrganizationsSLR.RoleName,
+			ARN:     "arn:" + o.Partition + ":sts::" + account + ":assumed-role/" + OrganizationsSLR.RoleName + "/organizations",
+		}
+		roleARN := "arn:" + o.Partition + ":iam::" + account + ":role/aws-service-role/" + slr.ServicePrincipal + "/" + slr.RoleName
+		if err := s.opt.Authorize(tx, actor, "iam:CreateServiceLinkedRole", roleARN); err != nil {
+			var d *auth.Denied
+			if errors.As(err, &d) {
+				return fmt.Errorf("%w: %s", trusted.ErrDenied, d.Message)
+			}
+			return err
 		}
 	}
 	_, err = s.opt.Roles.EnsureServiceLinkedRole(tx, now, o.Partition, account, slr)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/auth"
 	"github.com/orgstack/orgstack/internal/protocol"
 	"github.com/orgstack/orgstack/internal/protocol/restjson"
 	"github.com/orgstack/orgstack/internal/sigv4"
@@ -37,7 +38,20 @@ type Service struct {
 	// ValidationError; ...). It is never called with an empty list.
 	Validation func(op *wire.Operation, vs []wire.Violation) *orgstack.Error
 
+	// ActionPrefix is the service's IAM action prefix ("organizations").
+	ActionPrefix string
+	// Describe gives the resources (default "*") and the service's
+	// condition keys of a call, for authorization. May be nil.
+	Describe func(ctx context.Context, op string, in any, c orgstack.Caller) (resources []string, keys map[string][]string, err error)
+	// AccessDenied is the service's refusal with a message.
+	AccessDenied func(message string) *orgstack.Error
+
 	router *restjson.Router
+}
+
+// Authorizer decides whether a caller may make a request (enforce mode).
+type Authorizer interface {
+	Authorize(ctx context.Context, c orgstack.Caller, req auth.Request, remoteAddr string) error
 }
 
 // Identity decides who made a signed request.
@@ -51,6 +65,8 @@ type Identity interface {
 type Config struct {
 	Services []*Service
 	Identity Identity
+	// Authorizer authorizes every operation; nil allows every call (open mode).
+	Authorizer Authorizer
 	// Admin serves /_orgstack/ and /moto-api/ (may be nil).
 	Admin http.Handler
 	// Fallback serves requests that are not AWS API calls (the console;
@@ -185,12 +201,41 @@ func (s *Server) serve(w *recorder, r *http.Request, c *call) {
 			return
 		}
 	}
+	if err := s.authorize(ctx, r, svc, op, in, caller); err != nil {
+		s.writeError(w, c, s.clientError(c, err))
+		return
+	}
 	out, err := h(ctx, in)
 	if err != nil {
 		s.writeError(w, c, s.clientError(c, err))
 		return
 	}
 	svc.Codec.WriteResult(w, svc.Model, op, out, c.requestID)
+}
+
+// authorize asks the authorizer whether caller may call op with in.
+func (s *Server) authorize(ctx context.Context, r *http.Request, svc *Service, op *wire.Operation, in any, caller orgstack.Caller) error {
+	if s.cfg.Authorizer == nil || svc.ActionPrefix == "" {
+		return nil
+	}
+	action := svc.ActionPrefix + ":" + op.Name
+	if auth.Unauthenticated(action) {
+		return nil
+	}
+	req := auth.Request{Action: action}
+	if svc.Describe != nil {
+		res, keys, err := svc.Describe(ctx, op.Name, in, caller)
+		if err != nil {
+			return err
+		}
+		req.Resources, req.Context = res, keys
+	}
+	err := s.cfg.Authorizer.Authorize(ctx, caller, req, r.RemoteAddr)
+	var d *auth.Denied
+	if errors.As(err, &d) && svc.AccessDenied != nil {
+		return svc.AccessDenied(d.Message)
+	}
+	return err
 }
 
 // clientError turns a handler's error into what the client sees; anything

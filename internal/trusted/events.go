@@ -54,6 +54,8 @@ var (
 	ErrAccessNotEnabled    = errors.New("trusted access is not enabled for the service")
 	ErrNoOrganizationsRole = errors.New("the account has no AWSServiceRoleForOrganizations")
 	ErrNotMember           = errors.New("the account is not a member of the organization")
+	// ErrDenied wraps the refusal of the policies in force (enforce mode).
+	ErrDenied = errors.New("not authorized")
 )
 
 // Organization is what a trusted service may ask of Organizations.

@@ -71,7 +71,7 @@ func (g *Generic) HandleEvent(_ context.Context, tx store.Tx, now time.Time, e E
 // AWSServiceRoleForOrganizations) leave the role pending, not failed.
 func (g *Generic) create(tx store.Tx, now time.Time, e Event, account string, r SLR) error {
 	err := g.Org.CreateServiceLinkedRole(tx, now, e.OrgID, account, e.Principal, r.Spec())
-	if errors.Is(err, ErrAccessNotEnabled) || errors.Is(err, ErrNoOrganizationsRole) || errors.Is(err, ErrNotMember) {
+	if errors.Is(err, ErrAccessNotEnabled) || errors.Is(err, ErrNoOrganizationsRole) || errors.Is(err, ErrNotMember) || errors.Is(err, ErrDenied) {
 		if g.Log != nil {
 			g.Log.Debug("service-linked role not created", "principal", e.Principal, "account", account, "role", r.RoleName, "reason", err)
 		}
