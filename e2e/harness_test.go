@@ -93,7 +93,7 @@ func (s *srv) clientEnv(account string, extra ...string) []string {
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
 		"AWS_ACCESS_KEY_ID=" + account,
-		"AWS_SECRET_ACCESS_KEY=orgstack-test-secret",
+		"AWS_SECRET_ACCESS_KEY=" + testSecret,
 		"AWS_DEFAULT_REGION=us-east-1",
 		"AWS_REGION=us-east-1",
 		"AWS_ENDPOINT_URL=" + s.endpoint,
@@ -238,3 +238,34 @@ func eventually(t testing.TB, what string, f func() bool) {
 }
 
 func clockControl(c *app.Config) { c.ClockControl = true }
+
+// testSecret is the secret every test client signs with; in enforce mode
+// it is the accounts' root secret.
+const testSecret = "orgstack-test-secret"
+
+// enforce starts orgstack in enforce mode with the test secret as every
+// account's root secret.
+func enforce(c *app.Config) {
+	c.Auth = "enforce"
+	c.RootSecret = testSecret
+}
+
+// sessionEnv is a client environment using temporary credentials.
+func (s *srv) sessionEnv(key, secret, token string) []string {
+	env := s.clientEnv(key)
+	for i, e := range env {
+		if strings.HasPrefix(e, "AWS_SECRET_ACCESS_KEY=") {
+			env[i] = "AWS_SECRET_ACCESS_KEY=" + secret
+		}
+	}
+	return append(env, "AWS_SESSION_TOKEN="+token)
+}
+
+func decodeJSON(t testing.TB, s string) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, s)
+	}
+	return v
+}

@@ -22,7 +22,7 @@ import (
 func (s *srv) sdkConfig(account, region string) aws.Config {
 	return aws.Config{
 		Region:           region,
-		Credentials:      credentials.NewStaticCredentialsProvider(account, "orgstack-test-secret", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(account, testSecret, ""),
 		BaseEndpoint:     aws.String(s.endpoint),
 		RetryMaxAttempts: 1,
 	}
