@@ -406,3 +406,7 @@ func TestIAMRolesSDK(t *testing.T) {
 	_, err = c.ListRoles(ctx, &iam.ListRolesInput{Marker: aws.String("not-a-marker")})
 	apiErr(t, err, "ValidationError")
 }
+
+func staticCreds(key, secret string) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(key, secret, "")
+}

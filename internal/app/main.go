@@ -120,8 +120,8 @@ func (m *Main) Run(ctx context.Context) error {
 	var authorizer server.Authorizer
 	if m.Config.Auth == string(auth.Enforce) {
 		authorizer = m.Authorizer
-		m.Organizations.SetAuthorize(func(tx store.Tx, c orgstack.Caller, action, resource string) error {
-			return m.Authorizer.AuthorizeTx(tx, c, auth.Request{Action: action, Resources: []string{resource}}, "")
+		m.Organizations.SetAuthorize(func(tx store.Tx, c orgstack.Caller, action, resource string, keys map[string][]string) error {
+			return m.Authorizer.AuthorizeTx(tx, c, auth.Request{Action: action, Resources: []string{resource}, Context: keys}, "")
 		})
 	}
 	m.Server = server.New(server.Config{

@@ -212,3 +212,29 @@ func servicePrincipalOf(in any) string {
 	}
 	return ""
 }
+
+// ensureOwnSLR creates AWSServiceRoleForOrganizations in the caller's own
+// account (creating or joining an organization). In enforce mode the
+// caller must be allowed iam:CreateServiceLinkedRole when the role is
+// missing, or the operation fails with AccessDeniedForDependencyException.
+func (s *Service) ensureOwnSLR(v *view, partition string) error {
+	if s.opt.Authorize != nil {
+		has, err := s.opt.Roles.HasRole(v.tx, v.caller.AccountID, OrganizationsSLR.RoleName)
+		if err != nil {
+			return err
+		}
+		if !has {
+			arn := "arn:" + partition + ":iam::" + v.caller.AccountID + ":role/aws-service-role/organizations.amazonaws.com/" + OrganizationsSLR.RoleName
+			keys := map[string][]string{"iam:AWSServiceName": {OrganizationsSLR.ServicePrincipal}}
+			if err := s.opt.Authorize(v.tx, v.caller, "iam:CreateServiceLinkedRole", arn, keys); err != nil {
+				var d *auth.Denied
+				if errors.As(err, &d) {
+					return newErr("AccessDeniedForDependencyException").WithReason("ACCESS_DENIED_DURING_CREATE_SERVICE_LINKED_ROLE")
+				}
+				return err
+			}
+		}
+	}
+	_, err := s.opt.Roles.EnsureServiceLinkedRole(v.tx, v.now, partition, v.caller.AccountID, OrganizationsSLR)
+	return err
+}

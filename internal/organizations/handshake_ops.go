@@ -44,7 +44,7 @@ func (s *Service) AcceptHandshake(ctx context.Context, in *AcceptHandshakeReques
 				return err
 			}
 		case actApproveAll, actAddSLR:
-			if _, err := s.opt.Roles.EnsureServiceLinkedRole(v.tx, v.now, o.Partition, v.caller.AccountID, OrganizationsSLR); err != nil {
+			if err := s.ensureOwnSLR(v, o.Partition); err != nil {
 				return err
 			}
 		case actEnableAllFeatures:
@@ -71,6 +71,10 @@ func (s *Service) AcceptHandshake(ctx context.Context, in *AcceptHandshakeReques
 
 // join makes the invited account a member of o.
 func (s *Service) join(v *view, o *orgRecord, h *handshakeRecord) error {
+	// The account creates the role as the standalone account it still is.
+	if err := s.ensureOwnSLR(v, o.Partition); err != nil {
+		return err
+	}
 	a := v.acct
 	a.OrgID, a.ParentID, a.JoinedMethod, a.JoinedTimestamp = o.ID, o.RootID, "INVITED", v.now
 	a.CreatedByOrg = ""
@@ -92,9 +96,6 @@ func (s *Service) join(v *view, o *orgRecord, h *handshakeRecord) error {
 		}
 	}
 	if err := putTags(v.tx, o.ID, a.ID, h.Tags); err != nil {
-		return err
-	}
-	if _, err := s.opt.Roles.EnsureServiceLinkedRole(v.tx, v.now, o.Partition, a.ID, OrganizationsSLR); err != nil {
 		return err
 	}
 	// The account takes the place its invitation held in the quota.

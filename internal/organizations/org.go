@@ -38,6 +38,10 @@ func (s *Service) CreateOrganization(ctx context.Context, in *CreateOrganization
 			ID: id, FeatureSet: feature, MasterAccountID: v.acct.ID, MasterAccountEmail: v.acct.Email,
 			Partition: v.caller.Partition(), RootID: newRootID(), Created: v.now, Accounts: 1,
 		}
+		// The caller creates the role as the standalone account it still is.
+		if err := s.ensureOwnSLR(v, o.Partition); err != nil {
+			return err
+		}
 		a := v.acct
 		a.OrgID, a.ParentID = o.ID, o.RootID
 		a.JoinedMethod, a.JoinedTimestamp = "INVITED", v.now
@@ -63,9 +67,6 @@ func (s *Service) CreateOrganization(ctx context.Context, in *CreateOrganization
 					return err
 				}
 			}
-		}
-		if _, err := s.opt.Roles.EnsureServiceLinkedRole(v.tx, v.now, o.Partition, a.ID, OrganizationsSLR); err != nil {
-			return err
 		}
 		if err := putOrg(v.tx, o); err != nil {
 			return err

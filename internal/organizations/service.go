@@ -66,7 +66,7 @@ type Options struct {
 	// Authorize, when set (enforce mode), authorizes what Organizations
 	// does inside accounts through its service-linked role, on the path
 	// every request takes (SCPs do not apply to service-linked roles).
-	Authorize func(tx store.Tx, c orgstack.Caller, action, resource string) error
+	Authorize func(tx store.Tx, c orgstack.Caller, action, resource string, keys map[string][]string) error
 }
 
 // Service implements the Organizations API. Its methods are the

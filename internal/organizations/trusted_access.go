@@ -34,7 +34,7 @@ func (s *Service) RegisterPlugin(principal string, p trusted.Plugin) { s.plugins
 
 // SetAuthorize sets Options.Authorize (enforce mode). It must be called
 // before the server starts.
-func (s *Service) SetAuthorize(f func(tx store.Tx, c orgstack.Caller, action, resource string) error) {
+func (s *Service) SetAuthorize(f func(tx store.Tx, c orgstack.Caller, action, resource string, keys map[string][]string) error) {
 	s.opt.Authorize = f
 }
 
@@ -260,7 +260,8 @@ func (s *Service) CreateServiceLinkedRole(tx store.Tx, now time.Time, orgID, acc
 			ARN:     "arn:" + o.Partition + ":sts::" + account + ":assumed-role/" + OrganizationsSLR.RoleName + "/organizations",
 		}
 		roleARN := "arn:" + o.Partition + ":iam::" + account + ":role/aws-service-role/" + slr.ServicePrincipal + "/" + slr.RoleName
-		if err := s.opt.Authorize(tx, actor, "iam:CreateServiceLinkedRole", roleARN); err != nil {
+		keys := map[string][]string{"iam:AWSServiceName": {slr.ServicePrincipal}}
+		if err := s.opt.Authorize(tx, actor, "iam:CreateServiceLinkedRole", roleARN, keys); err != nil {
 			var d *auth.Denied
 			if errors.As(err, &d) {
 				return fmt.Errorf("%w: %s", trusted.ErrDenied, d.Message)
