@@ -6,6 +6,7 @@ import (
 
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/organizations"
+	"github.com/orgstack/orgstack/internal/ssm"
 	"github.com/orgstack/orgstack/internal/sts"
 	"github.com/orgstack/orgstack/internal/wire"
 )
@@ -22,6 +23,7 @@ func TestEveryOperationMethodBinds(t *testing.T) {
 		{&organizations.Service{}, organizations.ServiceModel(), organizations.BindHandlers(&organizations.Service{})},
 		{&iam.Service{}, iam.ServiceModel(), iam.BindHandlers(&iam.Service{})},
 		{&sts.Service{}, sts.ServiceModel(), sts.BindHandlers(&sts.Service{})},
+		{&ssm.Service{}, ssm.ServiceModel(), ssm.BindHandlers(&ssm.Service{})},
 	} {
 		typ := reflect.TypeOf(c.impl)
 		for i := 0; i < typ.NumMethod(); i++ {

@@ -46,6 +46,7 @@ type Main struct {
 	Organizations *organizations.Service
 	IAM           *iam.Service
 	STS           *sts.Service
+	SSM           *ssm.Service
 	Catalogue     *trusted.Catalogue
 	Authorizer    *auth.Authorizer
 
@@ -110,6 +111,7 @@ func (m *Main) Run(ctx context.Context) error {
 	roles.org = m.Organizations
 	m.Organizations.SetDefaultPlugin(&trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger})
 	m.STS = sts.New(sts.Options{Store: st, Clock: m.Clock, Roles: m.IAM})
+	m.SSM = ssm.New(ssm.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs})
 	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Sessions: m.STS, Organizations: m.Organizations, Clock: m.Clock}
 	m.IAM.SetSimulator(m.Authorizer)
 	identity, err := m.identity()
@@ -179,7 +181,10 @@ func (m *Main) services() []*server.Service {
 			Model: sts.ServiceModel(), Handlers: sts.BindHandlers(m.STS), Codec: awsquery.Codec{},
 			Validation: sts.Validation, ActionPrefix: "sts", Describe: sts.Describe, AccessDenied: sts.AccessDenied,
 		},
-		{Model: ssm.ServiceModel(), Codec: awsjson.Codec{}, Validation: ssm.Validation, ActionPrefix: "ssm", AccessDenied: accessDeniedException(400)},
+		{
+			Model: ssm.ServiceModel(), Handlers: ssm.BindHandlers(m.SSM), Codec: awsjson.Codec{},
+			Validation: ssm.Validation, ActionPrefix: "ssm", AccessDenied: ssm.AccessDenied,
+		},
 		{Model: auditmanager.ServiceModel(), Codec: restjson.Codec{}, Validation: auditmanager.Validation, ActionPrefix: "auditmanager", AccessDenied: accessDeniedException(403)},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/organizations"
 	"github.com/orgstack/orgstack/internal/server"
+	"github.com/orgstack/orgstack/internal/ssm"
 	"github.com/orgstack/orgstack/internal/sts"
 )
 
@@ -20,7 +21,7 @@ type OperationStatus struct {
 // catalogue builds the services without state, to read their handler
 // tables.
 func catalogue() []*server.Service {
-	m := &Main{Config: DefaultConfig(), Organizations: &organizations.Service{}, IAM: &iam.Service{}, STS: &sts.Service{}}
+	m := &Main{Config: DefaultConfig(), Organizations: &organizations.Service{}, IAM: &iam.Service{}, STS: &sts.Service{}, SSM: &ssm.Service{}}
 	return m.services()
 }
 
