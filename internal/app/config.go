@@ -45,6 +45,9 @@ type Config struct {
 	// RootSecret is, in enforce mode, the secret of every account's root
 	// access key (whose id is the 12-digit account id).
 	RootSecret string
+	// ExplorerSyncInterval is how often Explorer's resource data syncs
+	// collect OpsData.
+	ExplorerSyncInterval time.Duration
 	// RootKeysFile lists root access keys: [{"accessKeyId","accountId","secretAccessKey"}].
 	RootKeysFile string
 }
@@ -70,6 +73,8 @@ func DefaultConfig() Config {
 		DefaultAccount: "123456789012",
 		MaxAccounts:    10,
 		Auth:           "open",
+
+		ExplorerSyncInterval: 30 * time.Second,
 	}
 }
 
@@ -94,6 +99,7 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.IntVar(&c.MaxAccounts, "max-accounts", envInt(env("ORGSTACK_MAX_ACCOUNTS", ""), c.MaxAccounts), "accounts-per-organization quota (ORGSTACK_MAX_ACCOUNTS)")
 	fs.DurationVar(&c.ServiceRoleDelay, "service-role-delay", envDuration(env("ORGSTACK_SERVICE_ROLE_DELAY", ""), c.ServiceRoleDelay), "how long trusted services take to create their service-linked roles (ORGSTACK_SERVICE_ROLE_DELAY)")
 	fs.StringVar(&c.TrustedServicesFile, "trusted-services", env("ORGSTACK_TRUSTED_SERVICES", c.TrustedServicesFile), "JSON `FILE` adding to or replacing entries of the trusted-service catalogue (ORGSTACK_TRUSTED_SERVICES)")
+	fs.DurationVar(&c.ExplorerSyncInterval, "explorer-sync-interval", envDuration(env("ORGSTACK_EXPLORER_SYNC_INTERVAL", ""), c.ExplorerSyncInterval), "how often Systems Manager Explorer's resource data syncs collect OpsData (ORGSTACK_EXPLORER_SYNC_INTERVAL)")
 	fs.StringVar(&c.Auth, "auth", env("ORGSTACK_AUTH", c.Auth), "open (identity from the access key, every call allowed) or enforce (signatures verified, every call authorized) (ORGSTACK_AUTH)")
 	fs.StringVar(&c.RootSecret, "root-secret", env("ORGSTACK_ROOT_SECRET", c.RootSecret), "enforce mode: the secret of each account's root key, whose id is the account id (ORGSTACK_ROOT_SECRET)")
 	fs.StringVar(&c.RootKeysFile, "root-keys", env("ORGSTACK_ROOT_KEYS", c.RootKeysFile), "JSON `FILE` of root access keys [{\"accessKeyId\",\"accountId\",\"secretAccessKey\"}] (ORGSTACK_ROOT_KEYS)")
@@ -139,6 +145,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxAccounts < 1 {
 		return errors.New("max-accounts: must be at least 1")
+	}
+	if c.ExplorerSyncInterval <= 0 {
+		return errors.New("explorer-sync-interval: must be positive")
 	}
 	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 || c.ServiceRoleDelay < 0 {
 		return errors.New("delays may not be negative")

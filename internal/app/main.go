@@ -111,7 +111,9 @@ func (m *Main) Run(ctx context.Context) error {
 	roles.org = m.Organizations
 	m.Organizations.SetDefaultPlugin(&trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger})
 	m.STS = sts.New(sts.Options{Store: st, Clock: m.Clock, Roles: m.IAM})
-	m.SSM = ssm.New(ssm.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs})
+	m.SSM = ssm.New(ssm.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Catalogue: catalogue, SyncInterval: m.Config.ExplorerSyncInterval})
+	generic := &trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger}
+	m.Organizations.RegisterPlugin("ssm.amazonaws.com", &ssm.Plugin{Service: m.SSM, Fallback: generic})
 	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Sessions: m.STS, Organizations: m.Organizations, Clock: m.Clock}
 	m.IAM.SetSimulator(m.Authorizer)
 	identity, err := m.identity()
@@ -122,9 +124,11 @@ func (m *Main) Run(ctx context.Context) error {
 	var authorizer server.Authorizer
 	if m.Config.Auth == string(auth.Enforce) {
 		authorizer = m.Authorizer
-		m.Organizations.SetAuthorize(func(tx store.Tx, c orgstack.Caller, action, resource string, keys map[string][]string) error {
+		authorizeTx := func(tx store.Tx, c orgstack.Caller, action, resource string, keys map[string][]string) error {
 			return m.Authorizer.AuthorizeTx(tx, c, auth.Request{Action: action, Resources: []string{resource}, Context: keys}, "")
-		})
+		}
+		m.Organizations.SetAuthorize(authorizeTx)
+		m.SSM.SetAuthorize(authorizeTx)
 	}
 	m.Server = server.New(server.Config{
 		Services:   m.services(),

@@ -31,6 +31,14 @@ func awsManagedPolicies() map[string]managedPolicy {
 		"/aws-service-role/AWSOrganizationsServiceTrustPolicy": {Name: "AWSOrganizationsServiceTrustPolicy", Path: "/aws-service-role/",
 			Description: "Policy to enable AWS Organizations to share trust with other AWS services.",
 			Document:    `{"Version":"2012-10-17","Statement":[{"Sid":"AllowDeletionOfServiceLinkedRoleForOrganizations","Effect":"Allow","Action":["iam:DeleteRole"],"Resource":["arn:aws:iam::*:role/aws-service-role/organizations.amazonaws.com/*"]},{"Sid":"AllowCreationOfServiceLinkedRoles","Effect":"Allow","Action":["iam:CreateServiceLinkedRole"],"Resource":"*"}]}`},
+		// The two service-linked-role policies of Systems Manager, reduced to
+		// the actions orgstack's Systems Manager performs through them.
+		"/aws-service-role/AmazonSSMServiceRolePolicy": {Name: "AmazonSSMServiceRolePolicy", Path: "/aws-service-role/",
+			Description: "Provides access to AWS Resources managed or used by Amazon SSM.",
+			Document:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:Get*","ssm:List*","ssm:Describe*"],"Resource":"*"}]}`},
+		"/aws-service-role/AWSSystemsManagerAccountDiscoveryServicePolicy": {Name: "AWSSystemsManagerAccountDiscoveryServicePolicy", Path: "/aws-service-role/",
+			Description: "Policy used by the AWSServiceRoleForAmazonSSM_AccountDiscovery service-linked role.",
+			Document:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:ListAccounts","organizations:ListAWSServiceAccessForOrganization","organizations:ListChildren","organizations:ListParents","organizations:ListDelegatedServicesForAccount","organizations:ListDelegatedAdministrators","organizations:ListRoots"],"Resource":"*"}]}`},
 		"/AWSOrganizationsReadOnlyAccess": {Name: "AWSOrganizationsReadOnlyAccess", Path: "/", Description: "Provides read-only access to AWS Organizations.",
 			Document: `{"Version":"2012-10-17","Statement":[{"Sid":"AWSOrganizationsReadOnly","Effect":"Allow","Action":["organizations:Describe*","organizations:List*"],"Resource":"*"}]}`},
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/orgstack/orgstack"
@@ -315,4 +316,73 @@ func (s *Service) ServiceLinkedRoleInUse(tx store.Tx, account, servicePrincipal,
 		}
 	}
 	return false, "", nil, nil
+}
+
+// OrganizationOf implements trusted.Organization.
+func (s *Service) OrganizationOf(tx store.Tx, account string) (string, string, bool, error) {
+	var a accountRecord
+	if err := store.GetJSON(tx, kAccount(account), &a); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return "", "", false, nil
+		}
+		return "", "", false, err
+	}
+	if a.OrgID == "" {
+		return "", "", false, nil
+	}
+	o, err := getOrg(tx, a.OrgID)
+	if err != nil {
+		return "", "", false, err
+	}
+	return o.ID, o.MasterAccountID, true, nil
+}
+
+// AccountsUnder implements trusted.Organization.
+func (s *Service) AccountsUnder(tx store.Tx, orgID string, parents []string) ([]string, error) {
+	o, err := getOrg(tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	var walk func(parent string) error
+	walk = func(parent string) error {
+		prefix := kChildPrefix(orgID, parent)
+		var ous []string
+		if err := tx.Scan(prefix, "", func(k string, _ []byte) (bool, error) {
+			rest := k[len(prefix):]
+			switch {
+			case strings.HasPrefix(rest, childAccount+"/"):
+				id := rest[len(childAccount)+1:]
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, id)
+				}
+			case strings.HasPrefix(rest, childOU+"/"):
+				ous = append(ous, rest[len(childOU)+1:])
+			}
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		for _, ou := range ous {
+			if err := walk(ou); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, p := range parents {
+		if p != o.RootID {
+			if ok, err := store.Exists(tx, kOU(orgID, p)); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, fmt.Errorf("%w: %s", trusted.ErrNoSuchParent, p)
+			}
+		}
+		if err := walk(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/jobs"
 	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/trusted"
 	"github.com/orgstack/orgstack/internal/wire"
 )
 
@@ -24,6 +25,15 @@ type Options struct {
 	Store store.Store
 	Clock orgstack.Clock
 	Jobs  *jobs.Queue
+	// Org is Organizations as trusted services see it.
+	Org trusted.Organization
+	// Catalogue defines Systems Manager's service-linked roles.
+	Catalogue *trusted.Catalogue
+	// SyncInterval is how often Explorer syncs collect (30s when zero).
+	SyncInterval time.Duration
+	// Authorize, when set (enforce mode), authorizes Systems Manager's
+	// own work in accounts, done through its service-linked role.
+	Authorize func(tx store.Tx, c orgstack.Caller, action, resource string, keys map[string][]string) error
 }
 
 // Service implements the SSM API; its exported methods named after
@@ -35,7 +45,17 @@ type Service struct {
 
 // New returns a Service and registers its job handlers.
 func New(opt Options) *Service {
-	return &Service{opt: opt}
+	s := &Service{opt: opt}
+	if opt.Jobs != nil {
+		opt.Jobs.Handle(jobCollect, s.runCollect)
+	}
+	return s
+}
+
+// SetAuthorize sets Options.Authorize (enforce mode); call it before the
+// server starts.
+func (s *Service) SetAuthorize(f func(tx store.Tx, c orgstack.Caller, action, resource string, keys map[string][]string) error) {
+	s.opt.Authorize = f
 }
 
 // Validation turns model-constraint violations into SSM's ValidationException.

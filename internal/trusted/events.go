@@ -56,6 +56,8 @@ var (
 	ErrNotMember           = errors.New("the account is not a member of the organization")
 	// ErrDenied wraps the refusal of the policies in force (enforce mode).
 	ErrDenied = errors.New("not authorized")
+	// ErrNoSuchParent is AccountsUnder's error for an unknown root or OU.
+	ErrNoSuchParent = errors.New("no such root or organizational unit")
 )
 
 // Organization is what a trusted service may ask of Organizations.
@@ -79,6 +81,13 @@ type Organization interface {
 	// Members calls fn for every account of the organization, the
 	// management account included, until fn returns false.
 	Members(tx store.Tx, orgID string, fn func(account string) bool) error
+	// OrganizationOf returns the organization an account is in and its
+	// management account; ok is false for a standalone account.
+	OrganizationOf(tx store.Tx, account string) (orgID, management string, ok bool, err error)
+	// AccountsUnder lists the accounts below the given roots or OUs, at any
+	// depth. An id that is no root or OU of the organization is an error
+	// wrapping ErrNoSuchParent.
+	AccountsUnder(tx store.Tx, orgID string, parents []string) ([]string, error)
 	// DelegatedAdministrators lists the service's delegated administrators.
 	DelegatedAdministrators(tx store.Tx, orgID, principal string) ([]string, error)
 	// RegisterDelegatedAdmin and DeregisterDelegatedAdmin change the
