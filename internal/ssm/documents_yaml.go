@@ -214,6 +214,9 @@ func (r *yamlReader) scalarWithContinuation(s string, indent, no int) (any, erro
 		if l.indent <= indent && !flowOpen(s) {
 			break
 		}
+		if _, _, ok := splitYAMLKey(l.text); ok && !flowOpen(s) {
+			return nil, fmt.Errorf("line %d: a mapping can't start inside a value", l.no)
+		}
 		if strings.HasSuffix(s, "\n") {
 			s += l.text
 		} else {
@@ -273,12 +276,15 @@ func (r *yamlReader) blockScalar(h string, indent, no int) (any, error) {
 	}
 	var b strings.Builder
 	for i, s := range lines {
-		if i > 0 {
-			if folded && s != "" && lines[i-1] != "" && !strings.HasPrefix(s, " ") {
-				b.WriteByte(' ')
-			} else {
-				b.WriteByte('\n')
-			}
+		switch {
+		case i == 0:
+		case !folded || strings.HasPrefix(s, " ") || strings.HasPrefix(lines[i-1], " "):
+			b.WriteByte('\n')
+		case s == "":
+			// A blank line in folded text stands for one line break.
+			b.WriteByte('\n')
+		case lines[i-1] != "":
+			b.WriteByte(' ')
 		}
 		b.WriteString(s)
 	}

@@ -49,6 +49,7 @@ func New(opt Options) *Service {
 	if opt.Jobs != nil {
 		opt.Jobs.Handle(jobCollect, s.runCollect)
 	}
+	s.registerChangeManagerJobs()
 	return s
 }
 
