@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/orgstack/orgstack/internal/store"
 )
 
 // complianceSeverities lists the severities from the most to the least
@@ -179,6 +181,47 @@ func (s *Service) ListResourceComplianceSummaries(ctx context.Context, in *ListR
 	return out, err
 }
 
+// complianceSummaryItems summarizes the scope's compliance per compliance
+// type, in the order ListComplianceSummaries lists them.
+func complianceSummaryItems(sc *scope, filters []ComplianceStringFilter) ([]ComplianceSummaryItem, error) {
+	rcs, err := filteredResourceCompliance(sc, filters)
+	if err != nil {
+		return nil, err
+	}
+	type counts struct {
+		compliant, nonCompliant int
+		cSev, nSev              SeverityCounts
+	}
+	byType := make(map[string]*counts)
+	var types []string
+	for _, rc := range rcs {
+		c := byType[rc.ComplianceType]
+		if c == nil {
+			c = &counts{}
+			byType[rc.ComplianceType] = c
+			types = append(types, rc.ComplianceType)
+		}
+		if rc.Status == string(ComplianceStatusNonCompliant) {
+			c.nonCompliant++
+			c.nSev.add(rc.OverallSeverity)
+		} else {
+			c.compliant++
+			c.cSev.add(rc.OverallSeverity)
+		}
+	}
+	slices.SortFunc(types, func(a, b string) int { return strings.Compare(opsDataSeg(a), opsDataSeg(b)) })
+	items := make([]ComplianceSummaryItem, 0, len(types))
+	for _, t := range types {
+		c := byType[t]
+		cc, nc := int32(c.compliant), int32(c.nonCompliant)
+		items = append(items, ComplianceSummaryItem{ComplianceType: t,
+			CompliantSummary:    &CompliantSummary{CompliantCount: &cc, SeveritySummary: c.cSev.summary()},
+			NonCompliantSummary: &NonCompliantSummary{NonCompliantCount: &nc, SeveritySummary: c.nSev.summary()},
+		})
+	}
+	return items, nil
+}
+
 // ListComplianceSummaries counts, per compliance type, the compliant and
 // the non-compliant resources, each by its overall severity (see
 // resourceCompliance). Filters are those of
@@ -187,50 +230,28 @@ func (s *Service) ListResourceComplianceSummaries(ctx context.Context, in *ListR
 func (s *Service) ListComplianceSummaries(ctx context.Context, in *ListComplianceSummariesRequest) (*ListComplianceSummariesResult, error) {
 	out := &ListComplianceSummariesResult{ComplianceSummaryItems: []ComplianceSummaryItem{}}
 	err := s.read(ctx, func(sc *scope) error {
-		rcs, err := filteredResourceCompliance(sc, in.Filters)
+		items, err := complianceSummaryItems(sc, in.Filters)
 		if err != nil {
 			return err
 		}
-		type counts struct {
-			compliant, nonCompliant int
-			cSev, nSev              SeverityCounts
-		}
-		byType := make(map[string]*counts)
-		var types []string
-		for _, rc := range rcs {
-			c := byType[rc.ComplianceType]
-			if c == nil {
-				c = &counts{}
-				byType[rc.ComplianceType] = c
-				types = append(types, rc.ComplianceType)
-			}
-			if rc.Status == string(ComplianceStatusNonCompliant) {
-				c.nonCompliant++
-				c.nSev.add(rc.OverallSeverity)
-			} else {
-				c.compliant++
-				c.cSev.add(rc.OverallSeverity)
-			}
-		}
-		slices.SortFunc(types, func(a, b string) int { return strings.Compare(opsDataSeg(a), opsDataSeg(b)) })
-		keys := make([]string, len(types))
-		for i, t := range types {
-			keys[i] = opsDataSeg(t)
+		keys := make([]string, len(items))
+		for i, it := range items {
+			keys[i] = opsDataSeg(it.ComplianceType)
 		}
 		lo, hi, next, err := opsDataPage(sc, "ListComplianceSummaries", keys, in.NextToken, in.MaxResults, opsDataPageSize, newErr("InvalidNextToken", ""))
 		if err != nil {
 			return err
 		}
-		for _, t := range types[lo:hi] {
-			c := byType[t]
-			cc, nc := int32(c.compliant), int32(c.nonCompliant)
-			out.ComplianceSummaryItems = append(out.ComplianceSummaryItems, ComplianceSummaryItem{ComplianceType: t,
-				CompliantSummary:    &CompliantSummary{CompliantCount: &cc, SeveritySummary: c.cSev.summary()},
-				NonCompliantSummary: &NonCompliantSummary{NonCompliantCount: &nc, SeveritySummary: c.nSev.summary()},
-			})
-		}
+		out.ComplianceSummaryItems = append(out.ComplianceSummaryItems, items[lo:hi]...)
 		out.NextToken = next
 		return nil
 	})
 	return out, err
+}
+
+// ComplianceSummaries is what ListComplianceSummaries answers in an
+// account and region (every page): what services reading Systems Manager
+// on the account's behalf, such as Audit Manager collecting evidence, see.
+func (s *Service) ComplianceSummaries(tx store.Tx, account, region string) ([]ComplianceSummaryItem, error) {
+	return complianceSummaryItems(&scope{tx: tx, now: s.opt.Clock.Now(), account: account, region: region}, nil)
 }
