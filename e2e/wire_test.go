@@ -86,7 +86,7 @@ func TestWireErrors(t *testing.T) {
 	if code != 501 || decode(t, body)["__type"] != "NotImplemented" {
 		t.Fatalf("not implemented: %d %s", code, body)
 	}
-	code, h, body = s.raw(t, mgmt, "auditmanager", "GET", "/account/status", nil, "")
+	code, h, body = s.raw(t, mgmt, "auditmanager", "GET", "/insights", nil, "")
 	if code != 501 || h.Get("x-amzn-ErrorType") != "NotImplemented" || decode(t, body)["message"] == nil {
 		t.Fatalf("rest-json not implemented: %d %v %s", code, h, body)
 	}

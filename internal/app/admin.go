@@ -20,6 +20,7 @@ import (
 //	POST /_orgstack/clock    {"advance":"36h"} moves it forward (needs --clock-control)
 //	GET  /_orgstack/organizations                           every organization
 //	GET  /_orgstack/organizations/{id}/trusted-services     trusted services of one
+//	POST /_orgstack/auditmanager/collect  {"assessmentId":...} collect Audit Manager evidence now (every active assessment without an id)
 func (m *Main) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_orgstack/organizations", func(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +42,27 @@ func (m *Main) adminHandler() http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"organizationId": r.PathValue("id"), "services": views})
+	})
+	mux.HandleFunc("POST /_orgstack/auditmanager/collect", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			AssessmentID string `json:"assessmentId"`
+		}
+		if r.ContentLength != 0 {
+			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]any{"error": "body: " + err.Error()})
+				return
+			}
+		}
+		n, err := m.AuditManager.CollectEvidence(r.Context(), in.AssessmentID)
+		if err != nil {
+			m.adminError(w, err)
+			return
+		}
+		if in.AssessmentID != "" && n == 0 {
+			writeJSON(w, http.StatusNotFound, map[string]any{"error": "no active assessment " + in.AssessmentID})
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]any{"assessments": n})
 	})
 	mux.HandleFunc("GET /_orgstack/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": Version, "memory": m.Config.Memory})

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/orgstack/orgstack/internal/auditmanager"
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/organizations"
 	"github.com/orgstack/orgstack/internal/ssm"
@@ -24,6 +25,7 @@ func TestEveryOperationMethodBinds(t *testing.T) {
 		{&iam.Service{}, iam.ServiceModel(), iam.BindHandlers(&iam.Service{})},
 		{&sts.Service{}, sts.ServiceModel(), sts.BindHandlers(&sts.Service{})},
 		{&ssm.Service{}, ssm.ServiceModel(), ssm.BindHandlers(&ssm.Service{})},
+		{&auditmanager.Service{}, auditmanager.ServiceModel(), auditmanager.BindHandlers(&auditmanager.Service{})},
 	} {
 		typ := reflect.TypeOf(c.impl)
 		for i := 0; i < typ.NumMethod(); i++ {

@@ -48,6 +48,10 @@ type Config struct {
 	// ExplorerSyncInterval is how often Explorer's resource data syncs
 	// collect OpsData.
 	ExplorerSyncInterval time.Duration
+	// AuditEvidenceInterval is "a day" of Audit Manager's evidence
+	// collection: DAILY sources collect once per interval, WEEKLY once per
+	// 7, MONTHLY once per 30.
+	AuditEvidenceInterval time.Duration
 	// RootKeysFile lists root access keys: [{"accessKeyId","accountId","secretAccessKey"}].
 	RootKeysFile string
 }
@@ -74,7 +78,8 @@ func DefaultConfig() Config {
 		MaxAccounts:    10,
 		Auth:           "open",
 
-		ExplorerSyncInterval: 30 * time.Second,
+		ExplorerSyncInterval:  30 * time.Second,
+		AuditEvidenceInterval: 24 * time.Hour,
 	}
 }
 
@@ -100,6 +105,7 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.DurationVar(&c.ServiceRoleDelay, "service-role-delay", envDuration(env("ORGSTACK_SERVICE_ROLE_DELAY", ""), c.ServiceRoleDelay), "how long trusted services take to create their service-linked roles (ORGSTACK_SERVICE_ROLE_DELAY)")
 	fs.StringVar(&c.TrustedServicesFile, "trusted-services", env("ORGSTACK_TRUSTED_SERVICES", c.TrustedServicesFile), "JSON `FILE` adding to or replacing entries of the trusted-service catalogue (ORGSTACK_TRUSTED_SERVICES)")
 	fs.DurationVar(&c.ExplorerSyncInterval, "explorer-sync-interval", envDuration(env("ORGSTACK_EXPLORER_SYNC_INTERVAL", ""), c.ExplorerSyncInterval), "how often Systems Manager Explorer's resource data syncs collect OpsData (ORGSTACK_EXPLORER_SYNC_INTERVAL)")
+	fs.DurationVar(&c.AuditEvidenceInterval, "audit-evidence-interval", envDuration(env("ORGSTACK_AUDIT_EVIDENCE_INTERVAL", ""), c.AuditEvidenceInterval), "Audit Manager's evidence \"day\": DAILY sources collect once per interval, WEEKLY once per 7, MONTHLY once per 30 (ORGSTACK_AUDIT_EVIDENCE_INTERVAL)")
 	fs.StringVar(&c.Auth, "auth", env("ORGSTACK_AUTH", c.Auth), "open (identity from the access key, every call allowed) or enforce (signatures verified, every call authorized) (ORGSTACK_AUTH)")
 	fs.StringVar(&c.RootSecret, "root-secret", env("ORGSTACK_ROOT_SECRET", c.RootSecret), "enforce mode: the secret of each account's root key, whose id is the account id (ORGSTACK_ROOT_SECRET)")
 	fs.StringVar(&c.RootKeysFile, "root-keys", env("ORGSTACK_ROOT_KEYS", c.RootKeysFile), "JSON `FILE` of root access keys [{\"accessKeyId\",\"accountId\",\"secretAccessKey\"}] (ORGSTACK_ROOT_KEYS)")
@@ -148,6 +154,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ExplorerSyncInterval <= 0 {
 		return errors.New("explorer-sync-interval: must be positive")
+	}
+	if c.AuditEvidenceInterval <= 0 {
+		return errors.New("audit-evidence-interval: must be positive")
 	}
 	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 || c.ServiceRoleDelay < 0 {
 		return errors.New("delays may not be negative")

@@ -47,6 +47,7 @@ type Main struct {
 	IAM           *iam.Service
 	STS           *sts.Service
 	SSM           *ssm.Service
+	AuditManager  *auditmanager.Service
 	Catalogue     *trusted.Catalogue
 	Authorizer    *auth.Authorizer
 
@@ -114,6 +115,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.SSM = ssm.New(ssm.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Catalogue: catalogue, SyncInterval: m.Config.ExplorerSyncInterval})
 	generic := &trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger}
 	m.Organizations.RegisterPlugin("ssm.amazonaws.com", &ssm.Plugin{Service: m.SSM, Fallback: generic})
+	m.AuditManager = auditmanager.New(auditmanager.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Roles: m.IAM, Catalogue: catalogue,
+		EvidenceInterval: m.Config.AuditEvidenceInterval, APICalls: m.auditAPICalls(), AccountPath: m.accountPath})
+	m.Organizations.RegisterPlugin("auditmanager.amazonaws.com", &auditmanager.Plugin{Service: m.AuditManager, Fallback: generic})
 	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Sessions: m.STS, Organizations: m.Organizations, Clock: m.Clock}
 	m.IAM.SetSimulator(m.Authorizer)
 	identity, err := m.identity()
@@ -129,6 +133,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.Organizations.SetAuthorize(authorizeTx)
 		m.SSM.SetAuthorize(authorizeTx)
+		m.AuditManager.SetAuthorize(authorizeTx)
 	}
 	m.Server = server.New(server.Config{
 		Services:   m.services(),
@@ -189,14 +194,11 @@ func (m *Main) services() []*server.Service {
 			Model: ssm.ServiceModel(), Handlers: ssm.BindHandlers(m.SSM), Codec: awsjson.Codec{},
 			Validation: ssm.Validation, ActionPrefix: "ssm", AccessDenied: ssm.AccessDenied,
 		},
-		{Model: auditmanager.ServiceModel(), Codec: restjson.Codec{}, Validation: auditmanager.Validation, ActionPrefix: "auditmanager", AccessDenied: accessDeniedException(403)},
+		{
+			Model: auditmanager.ServiceModel(), Handlers: auditmanager.BindHandlers(m.AuditManager), Codec: restjson.Codec{},
+			Validation: auditmanager.Validation, ActionPrefix: "auditmanager", AccessDenied: auditmanager.AccessDenied,
+		},
 	}
-}
-
-// accessDeniedException is the refusal of services whose code is
-// AccessDeniedException.
-func accessDeniedException(status int) func(string) *orgstack.Error {
-	return func(msg string) *orgstack.Error { return orgstack.NewError("AccessDeniedException", status, msg) }
 }
 
 // Wait blocks until the server stops and returns why.

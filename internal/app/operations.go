@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/orgstack/orgstack/internal/auditmanager"
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/organizations"
 	"github.com/orgstack/orgstack/internal/server"
@@ -21,7 +22,7 @@ type OperationStatus struct {
 // catalogue builds the services without state, to read their handler
 // tables.
 func catalogue() []*server.Service {
-	m := &Main{Config: DefaultConfig(), Organizations: &organizations.Service{}, IAM: &iam.Service{}, STS: &sts.Service{}, SSM: &ssm.Service{}}
+	m := &Main{Config: DefaultConfig(), Organizations: &organizations.Service{}, IAM: &iam.Service{}, STS: &sts.Service{}, SSM: &ssm.Service{}, AuditManager: &auditmanager.Service{}}
 	return m.services()
 }
 

@@ -39,6 +39,11 @@ func awsManagedPolicies() map[string]managedPolicy {
 		"/aws-service-role/AWSSystemsManagerAccountDiscoveryServicePolicy": {Name: "AWSSystemsManagerAccountDiscoveryServicePolicy", Path: "/aws-service-role/",
 			Description: "Policy used by the AWSServiceRoleForAmazonSSM_AccountDiscovery service-linked role.",
 			Document:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:ListAccounts","organizations:ListAWSServiceAccessForOrganization","organizations:ListChildren","organizations:ListParents","organizations:ListDelegatedServicesForAccount","organizations:ListDelegatedAdministrators","organizations:ListRoots"],"Resource":"*"}]}`},
+		// Audit Manager's service-linked-role policy, reduced to the API calls
+		// orgstack's Audit Manager collects evidence with.
+		"/aws-service-role/AWSAuditManagerServiceRolePolicy": {Name: "AWSAuditManagerServiceRolePolicy", Path: "/aws-service-role/",
+			Description: "Allows AWS Audit Manager to access the AWS services and resources it uses or manages.",
+			Document:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListRoles","iam:ListUsers","organizations:DescribeOrganization","ssm:ListComplianceSummaries"],"Resource":"*"}]}`},
 		"/AWSOrganizationsReadOnlyAccess": {Name: "AWSOrganizationsReadOnlyAccess", Path: "/", Description: "Provides read-only access to AWS Organizations.",
 			Document: `{"Version":"2012-10-17","Statement":[{"Sid":"AWSOrganizationsReadOnly","Effect":"Allow","Action":["organizations:Describe*","organizations:List*"],"Resource":"*"}]}`},
 	}
