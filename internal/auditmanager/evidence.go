@@ -273,6 +273,16 @@ func (c *collection) run() error {
 	if c.st.Last == nil {
 		c.st.Last = make(map[string]time.Time)
 	}
+	owner, err := getAccount(c.tx, c.a.Owner, c.a.Region)
+	if err != nil {
+		return err
+	}
+	if owner.Status != string(AccountStatusActive) {
+		// Audit Manager is disabled for the owner: nothing is collected
+		// until it registers again.
+		c.st.Problems = []string{c.a.Owner + ": the account isn't registered with Audit Manager"}
+		return nil
+	}
 	org, mgmt, inOrg, err := c.s.opt.Org.OrganizationOf(c.tx, c.a.Owner)
 	if err != nil {
 		return err

@@ -173,6 +173,25 @@ func TestEvidenceStopsWithTheDelegatedAdministrator(t *testing.T) {
 	}
 }
 
+func TestEvidenceStopsWhileTheOwnerIsDeregistered(t *testing.T) {
+	f := newEvidenceFixture(t)
+	f.assess(t, SourceFrequencyDaily)
+	m1 := f.members[1]
+	if _, err := f.am.DeregisterAccount(as(f.members[0]), &DeregisterAccountRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	before := f.calls[m1]
+	f.nextDay(t)
+	if f.calls[m1] != before {
+		t.Fatal("evidence collected for a deregistered account")
+	}
+	f.register(t, f.members[0], "")
+	f.nextDay(t)
+	if f.calls[m1] != before+1 {
+		t.Fatalf("collection did not resume after registering again: %d calls, was %d", f.calls[m1], before)
+	}
+}
+
 func TestEvidencePaging(t *testing.T) {
 	f := newEvidenceFixture(t)
 	id := f.assess(t, SourceFrequencyDaily)
