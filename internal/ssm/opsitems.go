@@ -58,7 +58,20 @@ type opsItemRecord struct {
 	PlannedEndTime   time.Time              `json:"plannedEndTime,omitzero"`
 	ActualStartTime  time.Time              `json:"actualStartTime,omitzero"`
 	ActualEndTime    time.Time              `json:"actualEndTime,omitzero"`
-	Version          int                    `json:"version"`
+	// ResolvedTime is when the OpsItem last became Resolved (zero while
+	// it is not): incident reports measure time to resolve with it.
+	ResolvedTime time.Time `json:"resolvedTime,omitzero"`
+	Version      int       `json:"version"`
+}
+
+// setStatus changes the status, recording when the OpsItem is resolved.
+func (r *opsItemRecord) setStatus(status string, now time.Time) {
+	if status == string(OpsItemStatusResolved) && r.Status != status {
+		r.ResolvedTime = now
+	} else if status != string(OpsItemStatusResolved) {
+		r.ResolvedTime = time.Time{}
+	}
+	r.Status = status
 }
 
 // opsItemData is one OperationalData value; Type is SearchableString,
@@ -204,7 +217,7 @@ func updateOpsItemStatusTx(tx store.Tx, now time.Time, account, region, id, stat
 	if err != nil {
 		return err
 	}
-	r.Status = status
+	r.setStatus(status, now)
 	r.LastModifiedTime = now
 	r.Version++
 	return store.PutJSON(tx, opsItemKey(account, region, id), r)

@@ -82,7 +82,7 @@ func (s *Service) UpdateOpsItem(ctx context.Context, in *UpdateOpsItemRequest) (
 			if r.Type != opsItemTypeChangeRequest && !slices.Contains(issueStatuses(), string(in.Status)) {
 				return errOpsItemParam("The status "+string(in.Status)+" is not valid for an OpsItem of type "+r.Type+".", "Status") // unconfirmed
 			}
-			r.Status = string(in.Status)
+			r.setStatus(string(in.Status), sc.now)
 		}
 		r.applyUpdate(in)
 		r.LastModifiedBy = sc.caller.ARN
