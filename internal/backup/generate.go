@@ -1,0 +1,3 @@
+package backup
+
+//go:generate go run ../awsgen -service backup -pkg backup -out .
