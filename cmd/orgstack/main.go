@@ -6,6 +6,7 @@
 //	orgstack version         print the version
 //	orgstack operations      list the implemented operations
 //	orgstack trusted-services  print an organization's trusted services
+//	orgstack ssr ...         Self-Service Reporting reports
 package main
 
 import (
@@ -28,6 +29,8 @@ commands:
                print a running server's view of an organization's trusted
                services: trusted access, delegated administrators, and
                where each service-linked role exists or is pending
+  ssr          Self-Service Reporting: patch, backup and incident reports
+               of an account or an organization (see orgstack ssr help)
 `
 
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -44,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return operations(args[1:], stdout, stderr)
 	case "trusted-services":
 		return trustedServices(args[1:], stdout, stderr, getenv)
+	case "ssr":
+		return ssrCommand(args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

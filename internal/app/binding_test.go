@@ -5,9 +5,11 @@ import (
 	"testing"
 
 	"github.com/orgstack/orgstack/internal/auditmanager"
+	"github.com/orgstack/orgstack/internal/backup"
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/organizations"
 	"github.com/orgstack/orgstack/internal/ssm"
+	"github.com/orgstack/orgstack/internal/ssr"
 	"github.com/orgstack/orgstack/internal/sts"
 	"github.com/orgstack/orgstack/internal/wire"
 )
@@ -26,6 +28,8 @@ func TestEveryOperationMethodBinds(t *testing.T) {
 		{&sts.Service{}, sts.ServiceModel(), sts.BindHandlers(&sts.Service{})},
 		{&ssm.Service{}, ssm.ServiceModel(), ssm.BindHandlers(&ssm.Service{})},
 		{&auditmanager.Service{}, auditmanager.ServiceModel(), auditmanager.BindHandlers(&auditmanager.Service{})},
+		{&backup.Service{}, backup.ServiceModel(), backup.BindHandlers(&backup.Service{})},
+		{&ssr.Service{}, ssr.ServiceModel(), ssr.BindHandlers(&ssr.Service{})},
 	} {
 		typ := reflect.TypeOf(c.impl)
 		for i := 0; i < typ.NumMethod(); i++ {

@@ -52,6 +52,11 @@ type Config struct {
 	// collection: DAILY sources collect once per interval, WEEKLY once per
 	// 7, MONTHLY once per 30.
 	AuditEvidenceInterval time.Duration
+	// BackupJobDuration is how long an AWS Backup job stays RUNNING.
+	BackupJobDuration time.Duration
+	// SSRHistoryDays is how many days of Self-Service Reporting reports
+	// are kept.
+	SSRHistoryDays int
 	// RootKeysFile lists root access keys: [{"accessKeyId","accountId","secretAccessKey"}].
 	RootKeysFile string
 }
@@ -80,6 +85,8 @@ func DefaultConfig() Config {
 
 		ExplorerSyncInterval:  30 * time.Second,
 		AuditEvidenceInterval: 24 * time.Hour,
+		SSRHistoryDays:        90,
+		BackupJobDuration:     2 * time.Second,
 	}
 }
 
@@ -106,6 +113,8 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.StringVar(&c.TrustedServicesFile, "trusted-services", env("ORGSTACK_TRUSTED_SERVICES", c.TrustedServicesFile), "JSON `FILE` adding to or replacing entries of the trusted-service catalogue (ORGSTACK_TRUSTED_SERVICES)")
 	fs.DurationVar(&c.ExplorerSyncInterval, "explorer-sync-interval", envDuration(env("ORGSTACK_EXPLORER_SYNC_INTERVAL", ""), c.ExplorerSyncInterval), "how often Systems Manager Explorer's resource data syncs collect OpsData (ORGSTACK_EXPLORER_SYNC_INTERVAL)")
 	fs.DurationVar(&c.AuditEvidenceInterval, "audit-evidence-interval", envDuration(env("ORGSTACK_AUDIT_EVIDENCE_INTERVAL", ""), c.AuditEvidenceInterval), "Audit Manager's evidence \"day\": DAILY sources collect once per interval, WEEKLY once per 7, MONTHLY once per 30 (ORGSTACK_AUDIT_EVIDENCE_INTERVAL)")
+	fs.DurationVar(&c.BackupJobDuration, "backup-job-duration", envDuration(env("ORGSTACK_BACKUP_JOB_DURATION", ""), c.BackupJobDuration), "how long an AWS Backup job stays RUNNING before it completes (ORGSTACK_BACKUP_JOB_DURATION)")
+	fs.IntVar(&c.SSRHistoryDays, "ssr-history-days", envInt(env("ORGSTACK_SSR_HISTORY_DAYS", ""), c.SSRHistoryDays), "how many days of Self-Service Reporting reports are kept (ORGSTACK_SSR_HISTORY_DAYS)")
 	fs.StringVar(&c.Auth, "auth", env("ORGSTACK_AUTH", c.Auth), "open (identity from the access key, every call allowed) or enforce (signatures verified, every call authorized) (ORGSTACK_AUTH)")
 	fs.StringVar(&c.RootSecret, "root-secret", env("ORGSTACK_ROOT_SECRET", c.RootSecret), "enforce mode: the secret of each account's root key, whose id is the account id (ORGSTACK_ROOT_SECRET)")
 	fs.StringVar(&c.RootKeysFile, "root-keys", env("ORGSTACK_ROOT_KEYS", c.RootKeysFile), "JSON `FILE` of root access keys [{\"accessKeyId\",\"accountId\",\"secretAccessKey\"}] (ORGSTACK_ROOT_KEYS)")
@@ -155,8 +164,14 @@ func (c *Config) Validate() error {
 	if c.ExplorerSyncInterval <= 0 {
 		return errors.New("explorer-sync-interval: must be positive")
 	}
+	if c.SSRHistoryDays < 1 {
+		return errors.New("ssr-history-days: must be at least 1")
+	}
 	if c.AuditEvidenceInterval <= 0 {
 		return errors.New("audit-evidence-interval: must be positive")
+	}
+	if c.BackupJobDuration <= 0 {
+		return errors.New("backup-job-duration: must be positive")
 	}
 	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 || c.ServiceRoleDelay < 0 {
 		return errors.New("delays may not be negative")

@@ -16,6 +16,7 @@ import (
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/auditmanager"
 	"github.com/orgstack/orgstack/internal/auth"
+	"github.com/orgstack/orgstack/internal/backup"
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/jobs"
 	"github.com/orgstack/orgstack/internal/organizations"
@@ -24,6 +25,7 @@ import (
 	"github.com/orgstack/orgstack/internal/protocol/restjson"
 	"github.com/orgstack/orgstack/internal/server"
 	"github.com/orgstack/orgstack/internal/ssm"
+	"github.com/orgstack/orgstack/internal/ssr"
 	"github.com/orgstack/orgstack/internal/store"
 	"github.com/orgstack/orgstack/internal/store/bolt"
 	"github.com/orgstack/orgstack/internal/store/memory"
@@ -48,6 +50,8 @@ type Main struct {
 	STS           *sts.Service
 	SSM           *ssm.Service
 	AuditManager  *auditmanager.Service
+	Backup        *backup.Service
+	SSR           *ssr.Service
 	Catalogue     *trusted.Catalogue
 	Authorizer    *auth.Authorizer
 
@@ -118,6 +122,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.AuditManager = auditmanager.New(auditmanager.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Roles: m.IAM, Catalogue: catalogue,
 		EvidenceInterval: m.Config.AuditEvidenceInterval, APICalls: m.auditAPICalls(), AccountPath: m.accountPath})
 	m.Organizations.RegisterPlugin("auditmanager.amazonaws.com", &auditmanager.Plugin{Service: m.AuditManager, Fallback: generic})
+	m.Backup = backup.New(backup.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Roles: m.IAM, Resources: m.backupResources, JobDuration: m.Config.BackupJobDuration})
+	m.SSR = ssr.New(ssr.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Catalogue: catalogue, Sources: m.ssrSources(),
+		HistoryDays: m.Config.SSRHistoryDays, DataDir: m.ssrDatasets(), Log: m.Logger})
+	m.Organizations.RegisterPlugin(ssr.Principal, &ssr.Plugin{Service: m.SSR, Fallback: generic})
 	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Sessions: m.STS, Organizations: m.Organizations, Clock: m.Clock}
 	m.IAM.SetSimulator(m.Authorizer)
 	identity, err := m.identity()
@@ -197,6 +205,14 @@ func (m *Main) services() []*server.Service {
 		{
 			Model: auditmanager.ServiceModel(), Handlers: auditmanager.BindHandlers(m.AuditManager), Codec: restjson.Codec{},
 			Validation: auditmanager.Validation, ActionPrefix: "auditmanager", AccessDenied: auditmanager.AccessDenied,
+		},
+		{
+			Model: backup.ServiceModel(), Handlers: backup.BindHandlers(m.Backup), Codec: restjson.Codec{},
+			Validation: backup.Validation, ActionPrefix: "backup", AccessDenied: backup.AccessDenied,
+		},
+		{
+			Model: ssr.ServiceModel(), Handlers: ssr.BindHandlers(m.SSR), Codec: awsjson.Codec{},
+			Validation: ssr.Validation, ActionPrefix: "selfservicereporting", AccessDenied: ssr.AccessDenied,
 		},
 	}
 }

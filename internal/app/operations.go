@@ -5,10 +5,12 @@ import (
 	"strings"
 
 	"github.com/orgstack/orgstack/internal/auditmanager"
+	"github.com/orgstack/orgstack/internal/backup"
 	"github.com/orgstack/orgstack/internal/iam"
 	"github.com/orgstack/orgstack/internal/organizations"
 	"github.com/orgstack/orgstack/internal/server"
 	"github.com/orgstack/orgstack/internal/ssm"
+	"github.com/orgstack/orgstack/internal/ssr"
 	"github.com/orgstack/orgstack/internal/sts"
 )
 
@@ -22,7 +24,7 @@ type OperationStatus struct {
 // catalogue builds the services without state, to read their handler
 // tables.
 func catalogue() []*server.Service {
-	m := &Main{Config: DefaultConfig(), Organizations: &organizations.Service{}, IAM: &iam.Service{}, STS: &sts.Service{}, SSM: &ssm.Service{}, AuditManager: &auditmanager.Service{}}
+	m := &Main{Config: DefaultConfig(), Organizations: &organizations.Service{}, IAM: &iam.Service{}, STS: &sts.Service{}, SSM: &ssm.Service{}, AuditManager: &auditmanager.Service{}, Backup: &backup.Service{}, SSR: &ssr.Service{}}
 	return m.services()
 }
 
