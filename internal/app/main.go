@@ -143,11 +143,17 @@ func (m *Main) Run(ctx context.Context) error {
 		m.SSM.SetAuthorize(authorizeTx)
 		m.AuditManager.SetAuthorize(authorizeTx)
 	}
+	con, err := m.newConsole()
+	if err != nil {
+		_ = st.Close()
+		return err
+	}
 	m.Server = server.New(server.Config{
 		Services:   m.services(),
 		Identity:   identity,
 		Authorizer: authorizer,
 		Admin:      m.adminHandler(),
+		Fallback:   con,
 		Logger:     m.Logger,
 	})
 

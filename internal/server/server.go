@@ -157,6 +157,7 @@ func (s *Server) serve(w *recorder, r *http.Request, c *call) {
 	c.svc, c.op = svc, op
 	if svc == nil {
 		if s.cfg.Fallback != nil && authErr != nil && r.Header.Get(protocol.HeaderAmzTarget) == "" {
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			s.cfg.Fallback.ServeHTTP(w, r)
 			return
 		}

@@ -1,0 +1,4 @@
+package console
+
+// auditManagerRoutes registers the pages of this area of the console.
+func (c *Console) auditManagerRoutes() {}

@@ -1,0 +1,4 @@
+package console
+
+// reportsRoutes registers the pages of this area of the console.
+func (c *Console) reportsRoutes() {}
