@@ -20,8 +20,14 @@ import (
 // CLI prints them), numbers as float64, timestamps as the API encodes
 // them (see the date function of the templates).
 func (q *req) call(service, operation string, input map[string]any) (map[string]any, error) {
+	return q.callIn(q.s.Region, service, operation, input)
+}
+
+// callIn is call in another region than the session's (for regional
+// services whose state a page needs across regions).
+func (q *req) callIn(region, service, operation string, input map[string]any) (map[string]any, error) {
 	caller := q.caller
-	caller.Region = q.s.Region
+	caller.Region = region
 	op, out, err := q.c.opt.Invoker.Invoke(q.r.Context(), caller, service, operation, input, q.r.RemoteAddr)
 	if err != nil {
 		return nil, err
@@ -93,6 +99,21 @@ func (q *req) done(err error, title, message string) {
 
 // funcs are the templates' helpers.
 func funcs() template.FuncMap {
+	m := baseFuncs()
+	for _, area := range areaFuncs {
+		for k, v := range area {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// areaFuncs are template functions an area of the console adds from its
+// own file (in an init function), so that each area keeps its helpers
+// next to its pages.
+var areaFuncs []template.FuncMap
+
+func baseFuncs() template.FuncMap {
 	return template.FuncMap{
 		"date":      formatDate,
 		"datetime":  formatDateTime,
