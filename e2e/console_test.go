@@ -1,0 +1,225 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The console's browser walkthroughs: scripts in console/ drive a
+// headless Chromium with playwright-core against a live orgstack, and
+// take a full-page screenshot of every page they visit. scripts/test
+// installs Debian's chromium and the scripts' node_modules (npm ci) and
+// sets ORGSTACK_REQUIRE_BROWSER=1; without it, a machine lacking either
+// skips these tests. Screenshots go to a temporary directory, or under
+// $ORGSTACK_SCREENSHOTS/<test> when that is set.
+
+// browser is what the walkthroughs need on the machine.
+type browser struct {
+	node, chromium, dir string
+}
+
+// needBrowser finds node, Chromium and the walkthroughs' node_modules,
+// and skips the test when one is missing (fails it when
+// ORGSTACK_REQUIRE_BROWSER=1).
+func needBrowser(t *testing.T) browser {
+	t.Helper()
+	missing := func(what string) {
+		t.Helper()
+		if os.Getenv("ORGSTACK_REQUIRE_BROWSER") == "1" {
+			t.Fatalf("ORGSTACK_REQUIRE_BROWSER=1 but %s (scripts/test installs it)", what)
+		}
+		t.Skipf("skipping the browser walkthrough: %s (scripts/test installs it)", what)
+	}
+	var b browser
+	var err error
+	if b.node, err = exec.LookPath("node"); err != nil {
+		missing("node is not installed")
+	}
+	b.chromium = os.Getenv("CHROMIUM")
+	if b.chromium == "" {
+		b.chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(b.chromium); err != nil {
+		missing(b.chromium + " is not installed (Debian's chromium package)")
+	}
+	if b.dir, err = filepath.Abs("console"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(b.dir, "node_modules", "playwright-core", "package.json")); err != nil {
+		missing("e2e/console/node_modules is not installed (npm ci in e2e/console)")
+	}
+	return b
+}
+
+// screenshotDir is where a test's screenshots go.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	if root := os.Getenv("ORGSTACK_SCREENSHOTS"); root != "" {
+		dir, err := filepath.Abs(filepath.Join(root, t.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	return t.TempDir()
+}
+
+// walk runs console/<script> with node against s, with the aws CLI's
+// environment for account (the scripts check the API with it) and extra
+// variables, logging what it prints line by line; the test fails when
+// the script does.
+func (b browser) walk(t *testing.T, s *srv, account, script string, extra ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, b.node, script)
+	cmd.Dir = b.dir
+	cmd.Env = append(s.clientEnv(account,
+		"BASE_URL="+s.endpoint,
+		"CHROMIUM="+b.chromium,
+		"SCREENSHOT_DIR="+screenshotDir(t),
+		"NODE_NO_WARNINGS=1",
+	), extra...)
+	out := &lineLog{t: t}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	out.flush()
+	if err != nil {
+		t.Fatalf("node %s failed after %s: %v", script, time.Since(start).Round(time.Millisecond), err)
+	}
+}
+
+// lineLog writes what a process prints to the test log, a line at a time.
+type lineLog struct {
+	t   *testing.T
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lineLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	for {
+		i := bytes.IndexByte(l.buf.Bytes(), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		l.t.Log(string(l.buf.Next(i + 1)[:i]))
+	}
+}
+
+func (l *lineLog) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buf.Len() > 0 {
+		l.t.Log(l.buf.String())
+		l.buf.Reset()
+	}
+}
+
+// TestConsoleTrustedAccessWalkthrough: the seed's console steps for
+// Systems Manager in the browser — enable trusted access by typing
+// enable, the service-linked role appearing in the management account, a
+// delegated administrator registered, listed and deregistered, and
+// trusted access disabled by typing disable — each checked on the page
+// and through the API.
+func TestConsoleTrustedAccessWalkthrough(t *testing.T) {
+	t.Parallel()
+	b := needBrowser(t)
+	s := start(t, inMemory)
+	s.awsOK(t, mgmt, "organizations", "create-organization")
+	member := s.createAccount(t, mgmt, "ops@example.com", "Operations")
+	s.createAccount(t, mgmt, "dev@example.com", "Development")
+	const ssm = "ssm.amazonaws.com"
+	// The message the API answers when the management account is
+	// registered; the page must show it as the API words it.
+	r := s.awsErr(t, mgmt, "ConstraintViolationException", "organizations", "register-delegated-administrator", "--account-id", mgmt, "--service-principal", ssm)
+	msg := regexp.MustCompile(`operation: (.*)`).FindStringSubmatch(strings.TrimSpace(r.stderr))
+	if msg == nil {
+		t.Fatalf("register-delegated-administrator for the management account: %s", r.stderr)
+	}
+
+	b.walk(t, s, mgmt, "trusted-access.mjs",
+		"MANAGEMENT_ACCOUNT="+mgmt,
+		"MEMBER_ACCOUNT="+member,
+		"MANAGEMENT_AS_ADMIN_ERROR="+msg[1],
+	)
+
+	// What the browser did is what the API says.
+	for _, svc := range list(s.awsOK(t, mgmt, "organizations", "list-aws-service-access-for-organization"), "EnabledServicePrincipals") {
+		if str(svc, "ServicePrincipal") == ssm {
+			t.Errorf("trusted access for %s is still enabled: %v", ssm, svc)
+		}
+	}
+	if admins := list(s.awsOK(t, mgmt, "organizations", "list-delegated-administrators", "--service-principal", ssm), "DelegatedAdministrators"); len(admins) != 0 {
+		t.Errorf("delegated administrators left: %v", admins)
+	}
+	// Enabling created the role; disabling keeps it.
+	role := s.awsOK(t, mgmt, "iam", "get-role", "--role-name", "AWSServiceRoleForAmazonSSM_AccountDiscovery")
+	if !strings.HasPrefix(str(role, "Role", "Path"), "/aws-service-role/") {
+		t.Errorf("the service-linked role: %v", role)
+	}
+}
+
+// TestConsoleEnforceSignIn: in enforce mode the console takes an access
+// key pair; a wrong secret is refused with the API's error, the right one
+// signs in as the IAM user, and what the user's policies don't allow is
+// shown as the API's refusal.
+func TestConsoleEnforceSignIn(t *testing.T) {
+	t.Parallel()
+	b := needBrowser(t)
+	s := start(t, inMemory, enforce)
+	s.awsOK(t, mgmt, "organizations", "create-organization")
+	s.createAccount(t, mgmt, "ops@example.com", "Operations")
+
+	s.awsOK(t, mgmt, "iam", "create-user", "--user-name", "console-admin")
+	s.awsOK(t, mgmt, "iam", "put-user-policy", "--user-name", "console-admin", "--policy-name", "Organizations",
+		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:*","iam:Get*","iam:List*"],"Resource":"*"}]}`)
+	admin := s.awsOK(t, mgmt, "iam", "create-access-key", "--user-name", "console-admin")
+	s.awsOK(t, mgmt, "iam", "create-user", "--user-name", "no-permissions")
+	none := s.awsOK(t, mgmt, "iam", "create-access-key", "--user-name", "no-permissions")
+
+	b.walk(t, s, mgmt, "sign-in.mjs",
+		"ADMIN_KEY="+str(admin, "AccessKey", "AccessKeyId"),
+		"ADMIN_SECRET="+str(admin, "AccessKey", "SecretAccessKey"),
+		"ADMIN_ARN=arn:aws:iam::"+mgmt+":user/console-admin",
+		"NONE_KEY="+str(none, "AccessKey", "AccessKeyId"),
+		"NONE_SECRET="+str(none, "AccessKey", "SecretAccessKey"),
+	)
+}
+
+// TestConsoleTour: every page the console's navigation links to, as the
+// management account of an organization with a few accounts and as a
+// member account, with a screenshot of each; no page may answer a server
+// error, show a stack trace, log a browser console error or lack a
+// heading.
+func TestConsoleTour(t *testing.T) {
+	t.Parallel()
+	b := needBrowser(t)
+	s := start(t, inMemory)
+	s.awsOK(t, mgmt, "organizations", "create-organization")
+	root := str(s.awsOK(t, mgmt, "organizations", "list-roots"), "Roots", 0, "Id")
+	ou := str(s.awsOK(t, mgmt, "organizations", "create-organizational-unit", "--parent-id", root, "--name", "Workloads"), "OrganizationalUnit", "Id")
+	prod := s.createAccount(t, mgmt, "prod@example.com", "Production")
+	s.createAccount(t, mgmt, "dev@example.com", "Development")
+	s.createAccount(t, mgmt, "audit@example.com", "Audit")
+	s.awsOK(t, mgmt, "organizations", "move-account", "--account-id", prod, "--source-parent-id", root, "--destination-parent-id", ou)
+	s.awsOK(t, mgmt, "organizations", "enable-aws-service-access", "--service-principal", "ssm.amazonaws.com")
+
+	b.walk(t, s, mgmt, "tour.mjs", "ACCOUNT="+mgmt, "LABEL=management")
+	b.walk(t, s, mgmt, "tour.mjs", "ACCOUNT="+prod, "LABEL=member")
+}
