@@ -322,9 +322,6 @@ func (c *Console) removeAccount(q *req) string {
 	return accountsPath
 }
 
-// accountPageURL is the page of one account.
-func accountPageURL(id string) string { return accountsPath + "/" + url.PathEscape(id) }
-
 // failureReasons explain CreateAccount's failure reasons.
 var failureReasons = map[string]string{
 	"ACCOUNT_LIMIT_EXCEEDED":          "The organization has as many accounts as its quota allows. Remove an account or ask for a higher quota.",
