@@ -67,6 +67,9 @@ type barSegment struct {
 // barRow is one stacked bar: a value per segment.
 type barRow struct {
 	Label string
+	// Detail is the row's full name, its label's tooltip (the label when
+	// empty).
+	Detail string
 	// Key identifies the row for tests and scripts: data-<KeyAttr>="Key".
 	Key    string
 	Values []float64
@@ -346,7 +349,11 @@ func (c stackedBars) SVG() template.HTML {
 		if len([]rune(label)) > 22 {
 			label = string([]rune(label)[:21]) + "…"
 		}
-		w.raw(`<text x="%s" y="%s" text-anchor="end" class="bar-label"><title>%s</title>%s</text>`, num(labelW-8), num(y+barH-4), esc(r.Label), esc(label))
+		detail := r.Detail
+		if detail == "" {
+			detail = r.Label
+		}
+		w.raw(`<text x="%s" y="%s" text-anchor="end" class="bar-label"><title>%s</title>%s</text>`, num(labelW-8), num(y+barH-4), esc(detail), esc(label))
 		at, sum := 0.0, 0.0
 		for j, v := range r.Values {
 			if math.IsNaN(v) || v <= 0 || j >= len(c.Segments) {
@@ -355,7 +362,7 @@ func (c stackedBars) SVG() template.HTML {
 			x0, x1 := x.at(at), x.at(at+v)
 			w.raw(`<rect class="seg %s" x="%s" y="%s" width="%s" height="%s" data-segment="%s" data-value="%s"><title>%s: %s %s</title></rect>`,
 				c.Segments[j].Color.class(), num(x0), num(y), num(math.Max(x1-x0, 0)), num(barH), esc(c.Segments[j].Name), num(v),
-				esc(r.Label), esc(c.Segments[j].Name), esc(formatValue(v, c.Unit)))
+				esc(detail), esc(c.Segments[j].Name), esc(formatValue(v, c.Unit)))
 			at += v
 			sum += v
 		}
