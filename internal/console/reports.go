@@ -609,7 +609,7 @@ func (d *reportsData) drawOverview(report map[string]any, rows []map[string]any)
 		stat("ProtectedResources", "Protected", "stat-good")
 		stat("UnprotectedResources", "Not protected", "stat-bad")
 		stat("FailedLastJobs", "Last job failed", "stat-bad")
-		segments = []barSegment{{Name: "Protected", Color: colorGreen}, {Name: "Last job failed", Color: colorRed}, {Name: "Not protected", Color: colorGrey}}
+		segments = []barSegment{{Name: "Protected", Color: colorGreen}, {Name: "Last job failed", Color: colorRed}, {Name: "Not protected", Color: colorAmber}}
 		gaugeValue, gaugeLabel = pctOf(summaryNum(s, "CoveragePercentage")), "protected"
 		d.BarsTitle = "Resources by backup status, per account"
 	case "INCIDENT":
@@ -883,7 +883,7 @@ func badgeOf(col, val string) string {
 		if val == "true" {
 			return "badge-green"
 		}
-		return "badge-red"
+		return "badge-amber"
 	case "last_backup_job_state":
 		switch val {
 		case "COMPLETED":
