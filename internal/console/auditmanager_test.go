@@ -25,8 +25,8 @@ func (f *fixture) amAssessment(account string, scope ...string) string {
 	}
 	out := f.api(account, "auditmanager", "CreateAssessment", map[string]any{"name": "Quarterly access review", "frameworkId": fw,
 		"assessmentReportsDestination": map[string]any{"destinationType": "S3", "destination": "s3://audit-reports"},
-		"roles": []any{map[string]any{"roleType": "PROCESS_OWNER", "roleArn": "arn:aws:iam::" + account + ":role/Auditor"}},
-		"scope": map[string]any{"awsAccounts": accounts}})
+		"roles":                        []any{map[string]any{"roleType": "PROCESS_OWNER", "roleArn": "arn:aws:iam::" + account + ":role/Auditor"}},
+		"scope":                        map[string]any{"awsAccounts": accounts}})
 	return fieldString(out, "Assessment.Metadata.Id")
 }
 
@@ -72,7 +72,7 @@ func TestAuditManagerSettingsOrganizationAdmin(t *testing.T) {
 	// access and registers the administrator in Organizations.
 	_, body = f.post("/audit-manager/settings/admin", url.Values{"account": {admin}})
 	if !strings.Contains(body, "Delegated administrator registered") || !strings.Contains(body, `id="am-status" data-status="ACTIVE"`) ||
-		!regexp.MustCompile(`id="am-admin"><span class="mono">` + admin).MatchString(body) {
+		!regexp.MustCompile(`id="am-admin"><span class="mono">`+admin).MatchString(body) {
 		t.Fatalf("after designating:\n%s", body)
 	}
 	if got := fieldString(f.api(mgmt, "auditmanager", "GetOrganizationAdminAccount", nil), "AdminAccountId"); got != admin {
