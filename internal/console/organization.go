@@ -169,7 +169,10 @@ func (c *Console) accountsPage(q *req) (string, *view) {
 	v.Data = d
 	org, err := q.call("organizations", "DescribeOrganization", nil)
 	if !q.try(v, err) {
-		d.NotInOrg = v.Error.Code == "AWSOrganizationsNotInUseException"
+		if v.Error.Code == "AWSOrganizationsNotInUseException" {
+			// Not an error here: the page offers to create one.
+			d.NotInOrg, v.Error = true, nil
+		}
 		return "accounts", v
 	}
 	d.Org, _ = org["Organization"].(map[string]any)

@@ -75,7 +75,7 @@ type accountData struct {
 	Parent  string
 	Parents []parentOption
 
-	Policies      []any
+	Policies      []appliedPolicy
 	PoliciesError *orgstack.Error
 	Services      []delegatedService
 	ServicesError *orgstack.Error
@@ -151,16 +151,35 @@ func (q *req) accountPath(d *accountData) {
 	}
 }
 
-// accountPolicies reads the service control policies attached to the
-// account.
+// appliedPolicy is a policy that applies to an account: attached to it,
+// or inherited from the root or an OU above it.
+type appliedPolicy struct {
+	Policy map[string]any
+	// From is the root or OU it is attached to ("" when attached to the
+	// account itself).
+	From parentOption
+}
+
+// accountPolicies reads the service control policies that apply to the
+// account: those attached to it and to each root and OU above it.
 func (q *req) accountPolicies(d *accountData) {
-	policies, err := q.callAll("organizations", "ListPoliciesForTarget", map[string]any{"TargetId": d.ID, "Filter": "SERVICE_CONTROL_POLICY"}, "Policies")
-	if err != nil {
-		d.PoliciesError = q.c.apiError(err)
-		return
+	targets := append([]parentOption{{ID: d.ID}}, d.Path...)
+	for _, t := range targets {
+		policies, err := q.callAll("organizations", "ListPoliciesForTarget", map[string]any{"TargetId": t.ID, "Filter": "SERVICE_CONTROL_POLICY"}, "Policies")
+		if err != nil {
+			d.PoliciesError = q.c.apiError(err)
+			return
+		}
+		byName(policies)
+		from := t
+		if t.ID == d.ID {
+			from = parentOption{}
+		}
+		for _, p := range policies {
+			m, _ := p.(map[string]any)
+			d.Policies = append(d.Policies, appliedPolicy{Policy: m, From: from})
+		}
 	}
-	byName(policies)
-	d.Policies = policies
 }
 
 // accountServices reads the services the account is a delegated

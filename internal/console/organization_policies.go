@@ -26,24 +26,26 @@ func (c *Console) policyRoutes() {
 // policyType is one type of organization policy the console manages.
 type policyType struct {
 	Type, Name, Short, About string
+	// One names one policy of the type.
+	One string
 	// Sample is the content the create form starts with.
 	Sample string
 }
 
 var policyTypes = []policyType{
-	{Type: "SERVICE_CONTROL_POLICY", Name: "Service control policies", Short: "SCPs",
+	{Type: "SERVICE_CONTROL_POLICY", One: "Service control policy", Name: "Service control policies", Short: "SCPs",
 		About:  "Service control policies set the maximum permissions of the IAM users and roles in your member accounts. They never restrict the management account.",
 		Sample: "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"DenyLeavingTheOrganization\",\n      \"Effect\": \"Deny\",\n      \"Action\": \"organizations:LeaveOrganization\",\n      \"Resource\": \"*\"\n    }\n  ]\n}"},
-	{Type: "RESOURCE_CONTROL_POLICY", Name: "Resource control policies", Short: "RCPs",
+	{Type: "RESOURCE_CONTROL_POLICY", One: "Resource control policy", Name: "Resource control policies", Short: "RCPs",
 		About:  "Resource control policies set the maximum permissions on the resources in your member accounts, whoever requests them.",
 		Sample: "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"EnforceSecureTransport\",\n      \"Effect\": \"Deny\",\n      \"Principal\": \"*\",\n      \"Action\": \"s3:*\",\n      \"Resource\": \"*\",\n      \"Condition\": {\n        \"BoolIfExists\": {\n          \"aws:SecureTransport\": \"false\"\n        }\n      }\n    }\n  ]\n}"},
-	{Type: "TAG_POLICY", Name: "Tag policies", Short: "Tag policies",
+	{Type: "TAG_POLICY", One: "Tag policy", Name: "Tag policies", Short: "Tag policies",
 		About:  "Tag policies standardize the tags of the resources in your organization's accounts.",
 		Sample: "{\n  \"tags\": {\n    \"costcenter\": {\n      \"tag_key\": {\n        \"@@assign\": \"CostCenter\"\n      }\n    }\n  }\n}"},
-	{Type: "BACKUP_POLICY", Name: "Backup policies", Short: "Backup policies",
+	{Type: "BACKUP_POLICY", One: "Backup policy", Name: "Backup policies", Short: "Backup policies",
 		About:  "Backup policies deploy AWS Backup plans to your organization's accounts.",
 		Sample: "{\n  \"plans\": {\n    \"daily\": {\n      \"regions\": {\n        \"@@assign\": [\"us-east-1\"]\n      },\n      \"rules\": {\n        \"daily\": {\n          \"schedule_expression\": {\n            \"@@assign\": \"cron(0 5 ? * * *)\"\n          },\n          \"target_backup_vault_name\": {\n            \"@@assign\": \"Default\"\n          }\n        }\n      }\n    }\n  }\n}"},
-	{Type: "AISERVICES_OPT_OUT_POLICY", Name: "AI services opt-out policies", Short: "AI opt-out policies",
+	{Type: "AISERVICES_OPT_OUT_POLICY", One: "AI services opt-out policy", Name: "AI services opt-out policies", Short: "AI opt-out policies",
 		About:  "AI services opt-out policies control whether AWS AI services may store and use your content.",
 		Sample: "{\n  \"services\": {\n    \"default\": {\n      \"opt_out_policy\": {\n        \"@@assign\": \"optOut\"\n      }\n    }\n  }\n}"},
 }

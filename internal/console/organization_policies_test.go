@@ -40,7 +40,8 @@ func TestPoliciesCreateAttachDetachDelete(t *testing.T) {
 		t.Fatalf("policies of the member: %v", attached)
 	}
 	_, body = f.get("/organizations/accounts/" + members[0])
-	mustContain(t, "account page", row(body, "data-policy", id), "DenyLeave")
+	mustContain(t, "account page", row(body, "data-policy", id), "DenyLeave", "This account")
+	mustContain(t, "account page", mainOf(body), "Inherited from Root")
 	_, body = f.get("/organizations/policies?type=SERVICE_CONTROL_POLICY")
 	mustContain(t, "list", row(body, "data-policy", id), "DenyLeave", "Members stay", `data-target="`+members[0]+`"`)
 

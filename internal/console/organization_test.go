@@ -171,3 +171,31 @@ func TestOrganizationPagesForMembersAndStandaloneAccounts(t *testing.T) {
 		t.Fatalf("organization: %v", org)
 	}
 }
+
+func TestAccountPageInEnforceMode(t *testing.T) {
+	f := newFixture(t, func(c *app.Config) { c.Auth = "enforce"; c.RootSecret = "s3cret" })
+	members := f.organization(2)
+	f.api(mgmt, "organizations", "EnableAWSServiceAccess", map[string]any{"ServicePrincipal": "ssm.amazonaws.com"})
+	f.api(mgmt, "organizations", "RegisterDelegatedAdministrator", map[string]any{"AccountId": members[1], "ServicePrincipal": "ssm.amazonaws.com"})
+	f.settle()
+	status, body := f.postForm("/signin", url.Values{"access_key": {mgmt}, "secret_key": {"s3cret"}, "region": {"us-east-1"}, "next": {"/organizations/accounts"}})
+	if status != http.StatusOK {
+		t.Fatalf("sign-in: %d\n%s", status, body)
+	}
+	mustContain(t, "delegated administrator", row(body, "data-node", members[1]), "Delegated administrator")
+	mustNotContain(t, "plain member", row(body, "data-node", members[0]), "Delegated administrator")
+
+	// The member's roles, read with the temporary credentials of the
+	// assumed OrganizationAccountAccessRole.
+	_, body = f.get("/organizations/accounts/" + members[0])
+	mustContain(t, "member's roles", mainOf(body), "Read in the account by assuming", `data-role="OrganizationAccountAccessRole" data-kind="organizations"`)
+	mustNotContain(t, "member's roles", mainOf(body), "can&#39;t be read")
+	_, body = f.get("/organizations/accounts/" + members[1])
+	mustContain(t, "delegated administrator's page", mainOf(body), "AWS Systems Manager", `data-kind="service-linked"`)
+
+	// A member signed in with its own key is refused the structure.
+	g := newFixtureClient(f)
+	g.postForm("/signin", url.Values{"access_key": {members[0]}, "secret_key": {"s3cret"}, "region": {"us-east-1"}})
+	_, body = g.get("/organizations/accounts")
+	mustContain(t, "member in enforce mode", body, `data-error-code="AccessDeniedException"`, `id="structure-unavailable"`)
+}
