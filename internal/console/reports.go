@@ -685,6 +685,9 @@ func (d *reportsData) drawOverview(report map[string]any, rows []map[string]any)
 		bars = append(bars, row)
 	}
 	chart := stackedBars{ID: "accounts-chart", Title: d.BarsTitle, Segments: segments, Rows: bars, KeyAttr: "account", Empty: "No reports yet"}
+	if report != nil {
+		chart.Empty = "No account of this report is shown"
+	}
 	if report != nil && len(bars) > 0 {
 		chart.Desc = barsDesc(d.Params.To, segments, bars)
 	} else {
