@@ -21,6 +21,7 @@ func (c *Console) policyRoutes() {
 	c.handle("POST /organizations/policies/{id}/attach", c.action(c.attachPolicy))
 	c.handle("POST /organizations/policies/{id}/detach", c.action(c.detachPolicy))
 	c.handle("POST /organizations/policy-types/{type}/enable", c.action(c.enablePolicyType))
+	c.handle("POST /organizations/policy-types/{type}/disable", c.action(c.disablePolicyType))
 }
 
 // policyType is one type of organization policy the console manages.
@@ -272,6 +273,19 @@ func (c *Console) enablePolicyType(q *req) string {
 	typ := policyTypeOf(q.r.PathValue("type"))
 	_, err := q.call("organizations", "EnablePolicyType", map[string]any{"RootId": q.r.PostFormValue("root"), "PolicyType": q.r.PathValue("type")})
 	q.done(err, typ.Name+" enabled", "You can now attach "+strings.ToLower(typ.Name)+" to the root, OUs and accounts.")
+	return policiesURL(typ.Type)
+}
+
+// disablePolicyType disables a policy type on the root, which detaches
+// every policy of the type; the typed word confirms it.
+func (c *Console) disablePolicyType(q *req) string {
+	typ := policyTypeOf(q.r.PathValue("type"))
+	if strings.TrimSpace(q.r.PostFormValue("confirm")) != "disable" {
+		q.s.addFlash(flash{Kind: "error", Title: typ.Name + " not disabled", Message: "To confirm, enter disable in the box."})
+		return policiesURL(typ.Type)
+	}
+	_, err := q.call("organizations", "DisablePolicyType", map[string]any{"RootId": q.r.PostFormValue("root"), "PolicyType": q.r.PathValue("type")})
+	q.done(err, typ.Name+" disabled", "Every "+strings.ToLower(typ.One)+" was detached from the root, OUs and accounts.")
 	return policiesURL(typ.Type)
 }
 

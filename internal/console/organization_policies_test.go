@@ -81,6 +81,18 @@ func TestPoliciesOtherTypesAndMembers(t *testing.T) {
 	_, body = f.post("/organizations/policy-types/TAG_POLICY/enable", url.Values{"root": {root}})
 	mustContain(t, "tag policies enabled", mainOf(body), "Tag policies enabled", `id="policy-type-status">Enabled`, "No policy of this type yet.", `name="type" value="TAG_POLICY"`)
 
+	_, body = f.post("/organizations/policy-types/TAG_POLICY/disable", url.Values{"root": {root}, "confirm": {"no"}})
+	mustContain(t, "wrong word", flashOf(body), "Tag policies not disabled")
+	mustContain(t, "still enabled", mainOf(body), `id="policy-type-status">Enabled`)
+	_, body = f.post("/organizations/policy-types/TAG_POLICY/disable", url.Values{"root": {root}, "confirm": {"disable"}})
+	mustContain(t, "disabled", mainOf(body), "Tag policies disabled", `id="policy-type-status">Disabled`)
+	types := fieldSlice(fieldSlice(f.api(mgmt, "organizations", "ListRoots", nil), "Roots")[0], "PolicyTypes")
+	for _, pt := range types {
+		if fieldString(pt, "Type") == "TAG_POLICY" {
+			t.Fatalf("TAG_POLICY still on the root: %v", types)
+		}
+	}
+
 	g := newFixtureClient(f)
 	g.signIn(members[0])
 	_, body = g.get("/organizations/policies")

@@ -82,7 +82,9 @@ func TestAccountsPageStructureAndAccountCreation(t *testing.T) {
 	_, body = f.post("/organizations/accounts/"+prod+"/move", url.Values{"source": {root}, "destination": {root}})
 	mustContain(t, "bad move", body, `<div class="alert-title">AccountNotFoundException</div>`)
 
-	// An OU that isn't empty can't be deleted; renaming works.
+	// An OU that isn't empty can't be deleted, the typed word first; renaming works.
+	_, body = f.post("/organizations/ous/"+ou+"/delete", url.Values{"confirm": {"yes"}})
+	mustContain(t, "wrong word", flashOf(body), "Organizational unit not deleted")
 	_, body = f.post("/organizations/ous/"+ou+"/delete", url.Values{"confirm": {"delete"}})
 	mustContain(t, "deleting a non-empty OU", flashOf(body), "OrganizationalUnitNotEmptyException")
 	_, body = f.post("/organizations/ous/"+ou+"/rename", url.Values{"name": {"Production"}})
