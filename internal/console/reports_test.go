@@ -532,3 +532,29 @@ func TestReportsDelegatedAdministratorAndMembers(t *testing.T) {
 		t.Fatalf("trend without data: %q", d.root.texts())
 	}
 }
+
+// TestReportsEnforceMode: an IAM user without Self-Service Reporting
+// permissions sees the API's refusal, not a broken page; once allowed,
+// the user's account's reports.
+func TestReportsEnforceMode(t *testing.T) {
+	f := newFixture(t, fastBackups, func(c *app.Config) { c.Auth = "enforce"; c.RootSecret = "s3cret" })
+	f.api(standalone, "iam", "CreateUser", map[string]any{"UserName": "viewer"})
+	key := f.api(standalone, "iam", "CreateAccessKey", map[string]any{"UserName": "viewer"})
+	f.ssrInstance(standalone, "i-0f000000000000001", 1, 0, 0, 0)
+	status, _ := f.postForm("/signin", url.Values{"access_key": {fieldString(key, "AccessKey.AccessKeyId")}, "secret_key": {fieldString(key, "AccessKey.SecretAccessKey")}, "region": {"us-east-1"}})
+	if status != http.StatusOK {
+		t.Fatalf("sign-in: %d", status)
+	}
+	status, page := f.get("/managed-services/reports")
+	if status != http.StatusOK || strings.Contains(page, "goroutine") {
+		t.Fatalf("%d %s", status, page)
+	}
+	ssrContains(t, "no permission", page, `data-error-code="AccessDeniedException"`, `id="ssr-admin"`)
+	if strings.Contains(page, `id="generate-now"`) {
+		t.Fatalf("report controls without the report types: %s", page)
+	}
+	f.api(standalone, "iam", "PutUserPolicy", map[string]any{"UserName": "viewer", "PolicyName": "reports",
+		"PolicyDocument": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"selfservicereporting:*","Resource":"*"}]}`})
+	_, page = f.post("/managed-services/reports/generate", url.Values{"type": {"patch"}, "scope": {"account"}})
+	ssrContains(t, "allowed", page, "Report generated", "1 row from 1 account.", `data-row="i-0f000000000000001"`)
+}
