@@ -6,11 +6,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 )
 
 // The console's browser walkthroughs: scripts in console/ drive a
@@ -77,9 +82,9 @@ func screenshotDir(t *testing.T) string {
 
 // walk runs console/<script> with node against s, with the aws CLI's
 // environment for account (the scripts check the API with it) and extra
-// variables, logging what it prints line by line; the test fails when
-// the script does.
-func (b browser) walk(t *testing.T, s *srv, account, script string, extra ...string) {
+// variables, logging what it prints line by line. The test fails when
+// the script does, and walk reports whether it passed.
+func (b browser) walk(t *testing.T, s *srv, account, script string, extra ...string) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
@@ -98,8 +103,10 @@ func (b browser) walk(t *testing.T, s *srv, account, script string, extra ...str
 	err := cmd.Run()
 	out.flush()
 	if err != nil {
-		t.Fatalf("node %s failed after %s: %v", script, time.Since(start).Round(time.Millisecond), err)
+		t.Errorf("node %s failed after %s: %v", script, time.Since(start).Round(time.Millisecond), err)
+		return false
 	}
+	return true
 }
 
 // lineLog writes what a process prints to the test log, a line at a time.
@@ -141,23 +148,23 @@ func TestConsoleTrustedAccessWalkthrough(t *testing.T) {
 	t.Parallel()
 	b := needBrowser(t)
 	s := start(t, inMemory)
-	s.awsOK(t, mgmt, "organizations", "create-organization")
-	member := s.createAccount(t, mgmt, "ops@example.com", "Operations")
-	s.createAccount(t, mgmt, "dev@example.com", "Development")
+	newOrg(t, s, types.OrganizationFeatureSetAll)
+	member := sdkCreateAccount(t, s.orgs(mgmt), "ops@example.com", "Operations")
+	sdkCreateAccount(t, s.orgs(mgmt), "dev@example.com", "Development")
 	const ssm = "ssm.amazonaws.com"
 	// The message the API answers when the management account is
 	// registered; the page must show it as the API words it.
-	r := s.awsErr(t, mgmt, "ConstraintViolationException", "organizations", "register-delegated-administrator", "--account-id", mgmt, "--service-principal", ssm)
-	msg := regexp.MustCompile(`operation: (.*)`).FindStringSubmatch(strings.TrimSpace(r.stderr))
-	if msg == nil {
-		t.Fatalf("register-delegated-administrator for the management account: %s", r.stderr)
-	}
+	_, err := s.orgs(mgmt).RegisterDelegatedAdministrator(context.Background(), &organizations.RegisterDelegatedAdministratorInput{
+		AccountId: aws.String(mgmt), ServicePrincipal: aws.String(ssm)})
+	msg := apiErr(t, err, "ConstraintViolationException").ErrorMessage()
 
-	b.walk(t, s, mgmt, "trusted-access.mjs",
+	if !b.walk(t, s, mgmt, "trusted-access.mjs",
 		"MANAGEMENT_ACCOUNT="+mgmt,
 		"MEMBER_ACCOUNT="+member,
-		"MANAGEMENT_AS_ADMIN_ERROR="+msg[1],
-	)
+		"MANAGEMENT_AS_ADMIN_ERROR="+msg,
+	) {
+		return
+	}
 
 	// What the browser did is what the API says.
 	for _, svc := range list(s.awsOK(t, mgmt, "organizations", "list-aws-service-access-for-organization"), "EnabledServicePrincipals") {
@@ -183,22 +190,36 @@ func TestConsoleEnforceSignIn(t *testing.T) {
 	t.Parallel()
 	b := needBrowser(t)
 	s := start(t, inMemory, enforce)
-	s.awsOK(t, mgmt, "organizations", "create-organization")
-	s.createAccount(t, mgmt, "ops@example.com", "Operations")
+	newOrg(t, s, types.OrganizationFeatureSetAll)
+	sdkCreateAccount(t, s.orgs(mgmt), "ops@example.com", "Operations")
 
-	s.awsOK(t, mgmt, "iam", "create-user", "--user-name", "console-admin")
-	s.awsOK(t, mgmt, "iam", "put-user-policy", "--user-name", "console-admin", "--policy-name", "Organizations",
-		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:*","iam:Get*","iam:List*"],"Resource":"*"}]}`)
-	admin := s.awsOK(t, mgmt, "iam", "create-access-key", "--user-name", "console-admin")
-	s.awsOK(t, mgmt, "iam", "create-user", "--user-name", "no-permissions")
-	none := s.awsOK(t, mgmt, "iam", "create-access-key", "--user-name", "no-permissions")
+	ctx := context.Background()
+	user := func(name, policy string) *iamtypes.AccessKey {
+		t.Helper()
+		c := s.iam(mgmt)
+		if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+		if policy != "" {
+			if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("Console"), PolicyDocument: aws.String(policy)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.AccessKey
+	}
+	admin := user("console-admin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:*","iam:Get*","iam:List*"],"Resource":"*"}]}`)
+	none := user("no-permissions", "")
 
 	b.walk(t, s, mgmt, "sign-in.mjs",
-		"ADMIN_KEY="+str(admin, "AccessKey", "AccessKeyId"),
-		"ADMIN_SECRET="+str(admin, "AccessKey", "SecretAccessKey"),
+		"ADMIN_KEY="+aws.ToString(admin.AccessKeyId),
+		"ADMIN_SECRET="+aws.ToString(admin.SecretAccessKey),
 		"ADMIN_ARN=arn:aws:iam::"+mgmt+":user/console-admin",
-		"NONE_KEY="+str(none, "AccessKey", "AccessKeyId"),
-		"NONE_SECRET="+str(none, "AccessKey", "SecretAccessKey"),
+		"NONE_KEY="+aws.ToString(none.AccessKeyId),
+		"NONE_SECRET="+aws.ToString(none.SecretAccessKey),
 	)
 }
 
@@ -211,15 +232,23 @@ func TestConsoleTour(t *testing.T) {
 	t.Parallel()
 	b := needBrowser(t)
 	s := start(t, inMemory)
-	s.awsOK(t, mgmt, "organizations", "create-organization")
-	root := str(s.awsOK(t, mgmt, "organizations", "list-roots"), "Roots", 0, "Id")
-	ou := str(s.awsOK(t, mgmt, "organizations", "create-organizational-unit", "--parent-id", root, "--name", "Workloads"), "OrganizationalUnit", "Id")
-	prod := s.createAccount(t, mgmt, "prod@example.com", "Production")
-	s.createAccount(t, mgmt, "dev@example.com", "Development")
-	s.createAccount(t, mgmt, "audit@example.com", "Audit")
-	s.awsOK(t, mgmt, "organizations", "move-account", "--account-id", prod, "--source-parent-id", root, "--destination-parent-id", ou)
-	s.awsOK(t, mgmt, "organizations", "enable-aws-service-access", "--service-principal", "ssm.amazonaws.com")
+	ctx := context.Background()
+	c := s.orgs(mgmt)
+	_, root := newOrg(t, s, types.OrganizationFeatureSetAll)
+	ou, err := c.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(root), Name: aws.String("Workloads")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := sdkCreateAccount(t, c, "prod@example.com", "Production")
+	sdkCreateAccount(t, c, "dev@example.com", "Development")
+	sdkCreateAccount(t, c, "audit@example.com", "Audit")
+	if _, err := c.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(prod), SourceParentId: aws.String(root), DestinationParentId: ou.OrganizationalUnit.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("ssm.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
 
-	b.walk(t, s, mgmt, "tour.mjs", "ACCOUNT="+mgmt, "LABEL=management")
-	b.walk(t, s, mgmt, "tour.mjs", "ACCOUNT="+prod, "LABEL=member")
+	b.walk(t, s, mgmt, "tour.mjs", "ACCOUNT="+mgmt, "LABEL=management", "ENABLED_SERVICE=ssm.amazonaws.com")
+	b.walk(t, s, mgmt, "tour.mjs", "ACCOUNT="+prod, "LABEL=member", "REFUSED=AccessDeniedException")
 }

@@ -139,6 +139,26 @@ class Walk {
     this.allowed.push([status, pathPrefix]);
   }
 
+  // recover records a failed step and lets the walkthrough go on: it
+  // prints what went wrong, takes a screenshot of the page and forgets
+  // the page's problems. It returns a one-line summary.
+  async recover(err) {
+    await this.settle().catch(() => {});
+    const problems = this.problems.splice(0);
+    const summary = [String(err && err.message ? err.message : err).split("\n")[0], ...problems].join("; ");
+    console.log(`  FAILED: ${this.current}`);
+    console.log("  " + (err && err.stack ? err.stack : String(err)).replaceAll("\n", "\n  "));
+    for (const p of problems) console.log(`  ${p}`);
+    try {
+      const file = path.join(this.dir, `${this.name}-FAILED-${slug(this.current)}.png`);
+      await this.page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+      console.log(`  screenshot: ${file}`);
+    } catch (e) {
+      console.log(`  (no screenshot: ${e.message})`);
+    }
+    return summary;
+  }
+
   // step names what the walkthrough does next (printed, and named when
   // it fails).
   step(title) {
