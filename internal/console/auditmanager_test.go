@@ -168,6 +168,11 @@ func TestAuditManagerAssessmentEvidencePerAccount(t *testing.T) {
 		t.Fatalf("assessment page:\n%s", body)
 	}
 
+	_, body = f.get("/audit-manager/settings")
+	if !strings.Contains(body, "This account is the organization's delegated administrator for Audit Manager") {
+		t.Fatalf("the delegated administrator's settings:\n%s", body)
+	}
+
 	// An unregistered member is told, in AWS's words, and pointed to the
 	// settings.
 	g := newFixtureClient(f)
