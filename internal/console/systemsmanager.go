@@ -105,7 +105,11 @@ func (c *Console) explorerPage(q *req) (string, *view) {
 	if d.SummarySync == "" && len(d.OrgSyncs) > 0 {
 		d.SummarySync = d.OrgSyncs[0]
 	}
-	d.Summary, d.Totals, d.SummaryErr = q.opsSummary(d.Org, d.SummarySync)
+	orgSync := false
+	for _, s := range d.OrgSyncs {
+		orgSync = orgSync || s == d.SummarySync
+	}
+	d.Summary, d.Totals, d.SummaryErr = q.opsSummary(d.Org, d.SummarySync, orgSync)
 	if d.Role == "management" || d.Role == "delegated" {
 		d.OUs = q.smOUs()
 	}
@@ -172,9 +176,9 @@ func syncRowOf(it any) syncRow {
 
 // opsSummary is the OpsData of each account: with a sync, what it
 // aggregated across the organization; without, the caller's own account
-// in the session's region. Accounts of the organization without data are
-// listed with zeros.
-func (q *req) opsSummary(o *smOrg, sync string) ([]opsRow, opsRow, any) {
+// in the session's region. With a sync of the organization, its accounts
+// without data are listed with zeros.
+func (q *req) opsSummary(o *smOrg, sync string, orgSync bool) ([]opsRow, opsRow, any) {
 	count := func(typ, attr string, sub ...string) map[string]any {
 		a := map[string]any{"AggregatorType": "count", "TypeName": typ, "AttributeName": attr}
 		for _, s := range sub {
@@ -201,11 +205,12 @@ func (q *req) opsSummary(o *smOrg, sync string) ([]opsRow, opsRow, any) {
 		}
 		return rows[id]
 	}
-	if sync != "" {
+	switch {
+	case orgSync:
 		for _, a := range o.Accounts {
 			row(toString(a["Id"]))
 		}
-	} else {
+	case sync == "":
 		row(q.caller.AccountID)
 	}
 	for _, e := range entities {

@@ -169,4 +169,9 @@ func TestExplorerDelegatedAdminAndMember(t *testing.T) {
 	if !strings.Contains(body, `data-sync="Mine"`) || !strings.Contains(body, "This account") {
 		t.Fatalf("member's own sync:\n%s", body)
 	}
+	g.settle()
+	_, body = g.get("/systems-manager/explorer?sync=Mine")
+	if opsCell(t, body, plain, "open") != "1" || strings.Contains(body, `data-ops-account="`+admin+`"`) {
+		t.Fatalf("member's own sync summary:\n%s", body)
+	}
 }
