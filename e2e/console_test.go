@@ -25,6 +25,10 @@ import (
 // sets ORGSTACK_REQUIRE_BROWSER=1; without it, a machine lacking either
 // skips these tests. Screenshots go to a temporary directory, or under
 // $ORGSTACK_SCREENSHOTS/<test> when that is set.
+//
+// These tests don't run in parallel: each runs alone, before the
+// package's parallel tests start, so that Chromium's load neither slows
+// them nor is slowed by them.
 
 // browser is what the walkthroughs need on the machine.
 type browser struct {
@@ -145,7 +149,6 @@ func (l *lineLog) flush() {
 // trusted access disabled by typing disable — each checked on the page
 // and through the API.
 func TestConsoleTrustedAccessWalkthrough(t *testing.T) {
-	t.Parallel()
 	b := needBrowser(t)
 	s := start(t, inMemory)
 	newOrg(t, s, types.OrganizationFeatureSetAll)
@@ -187,7 +190,6 @@ func TestConsoleTrustedAccessWalkthrough(t *testing.T) {
 // signs in as the IAM user, and what the user's policies don't allow is
 // shown as the API's refusal.
 func TestConsoleEnforceSignIn(t *testing.T) {
-	t.Parallel()
 	b := needBrowser(t)
 	s := start(t, inMemory, enforce)
 	newOrg(t, s, types.OrganizationFeatureSetAll)
@@ -229,7 +231,6 @@ func TestConsoleEnforceSignIn(t *testing.T) {
 // error, show a stack trace, log a browser console error or lack a
 // heading.
 func TestConsoleTour(t *testing.T) {
-	t.Parallel()
 	b := needBrowser(t)
 	s := start(t, inMemory)
 	ctx := context.Background()
