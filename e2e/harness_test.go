@@ -7,12 +7,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,7 +41,41 @@ func start(t testing.TB, mods ...func(*app.Config)) *srv {
 	for _, m := range mods {
 		m(&cfg)
 	}
+	usePostgres(t, &cfg)
 	return startWith(t, cfg)
+}
+
+// usePostgres points cfg at a fresh schema of the test PostgreSQL server
+// when the suite runs against PostgreSQL (ORGSTACK_E2E_STORE=postgres,
+// with ORGSTACK_TEST_POSTGRES the server's URL): every test that would
+// use the embedded store, on disk or in memory, uses PostgreSQL instead.
+func usePostgres(t testing.TB, cfg *app.Config) {
+	t.Helper()
+	if os.Getenv("ORGSTACK_E2E_STORE") != "postgres" || cfg.Store != "" {
+		return
+	}
+	cfg.Memory = false
+	cfg.Store = postgresSchema(t)
+}
+
+var schemaSeq atomic.Int64
+
+// postgresSchema is the test PostgreSQL server's URL with a schema no
+// other test uses.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("ORGSTACK_TEST_POSTGRES")
+	if base == "" {
+		t.Fatal("ORGSTACK_TEST_POSTGRES is not set (scripts/test starts a PostgreSQL server and sets it)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("schema", fmt.Sprintf("e2e_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1)))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func startWith(t testing.TB, cfg app.Config) *srv {

@@ -24,9 +24,15 @@ const DefaultAddr = "127.0.0.1:4590"
 // Config is orgstack's configuration. Every field has a flag and an
 // ORGSTACK_* environment variable; flags win over the environment.
 type Config struct {
-	Addr               string
-	DataDir            string
-	Memory             bool
+	Addr    string
+	DataDir string
+	Memory  bool
+	// Store, when set, is a postgres:// URL: state lives in PostgreSQL,
+	// shared by every orgstack process given the same URL and schema.
+	Store string
+	// JobPollInterval is how often the job queue looks for work that
+	// other processes sharing the store queued (PostgreSQL only).
+	JobPollInterval    time.Duration
 	LogLevel           string
 	LogFormat          string
 	DefaultAccount     string
@@ -87,6 +93,7 @@ func DefaultConfig() Config {
 		AuditEvidenceInterval: 24 * time.Hour,
 		SSRHistoryDays:        90,
 		BackupJobDuration:     2 * time.Second,
+		JobPollInterval:       time.Second,
 	}
 }
 
@@ -102,6 +109,8 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	}
 	fs.StringVar(&c.Addr, "addr", env("ORGSTACK_ADDR", c.Addr), "listen address `HOST:PORT` (ORGSTACK_ADDR); port 0 picks a free port")
 	fs.StringVar(&c.DataDir, "data-dir", env("ORGSTACK_DATA_DIR", c.DataDir), "`DIR` for durable state (ORGSTACK_DATA_DIR)")
+	fs.StringVar(&c.Store, "store", env("ORGSTACK_STORE", c.Store), "postgres://`URL` of a PostgreSQL database to keep state in, shared with every orgstack process given the same URL (ORGSTACK_STORE); ?schema=NAME picks the schema (default orgstack)")
+	fs.DurationVar(&c.JobPollInterval, "job-poll-interval", envDuration(env("ORGSTACK_JOB_POLL_INTERVAL", ""), c.JobPollInterval), "with --store, how often to look for jobs other processes queued (ORGSTACK_JOB_POLL_INTERVAL)")
 	fs.BoolVar(&c.Memory, "memory", envBool(env("ORGSTACK_MEMORY", ""), c.Memory), "keep state in memory only, nothing persisted (ORGSTACK_MEMORY)")
 	fs.StringVar(&c.LogLevel, "log-level", env("ORGSTACK_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (ORGSTACK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("ORGSTACK_LOG_FORMAT", c.LogFormat), "text or json (ORGSTACK_LOG_FORMAT)")
@@ -184,6 +193,17 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("auth: %q is not open or enforce", c.Auth)
+	}
+	if c.Store != "" {
+		if c.Memory {
+			return errors.New("store: --store and --memory cannot both be set")
+		}
+		if !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") {
+			return errors.New("store: must be a postgres:// URL")
+		}
+		if c.JobPollInterval <= 0 {
+			return errors.New("job-poll-interval: must be positive")
+		}
 	}
 	if !c.Memory && c.DataDir == "" {
 		return errors.New("data-dir: required unless --memory is set")

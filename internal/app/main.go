@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	"github.com/orgstack/orgstack/internal/store"
 	"github.com/orgstack/orgstack/internal/store/bolt"
 	"github.com/orgstack/orgstack/internal/store/memory"
+	"github.com/orgstack/orgstack/internal/store/postgres"
 	"github.com/orgstack/orgstack/internal/sts"
 	"github.com/orgstack/orgstack/internal/trusted"
 )
@@ -97,6 +99,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Jobs = jobs.New(st, m.Clock, m.Logger)
+	if m.Config.Store != "" {
+		// Other processes queue jobs this one must be ready to run (when
+		// their process dies, say): look for them now and then.
+		m.Jobs.SetPoll(m.Config.JobPollInterval)
+	}
 
 	catalogue, err := loadCatalogue(m.Config.TrustedServicesFile)
 	if err != nil {
@@ -169,8 +176,22 @@ func (m *Main) Run(ctx context.Context) error {
 	m.httpServer = &http.Server{Handler: m.Server, ReadHeaderTimeout: 30 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.httpServer.Serve(ln) }()
-	m.Logger.Info("orgstack listening", "addr", m.Addr(), "version", Version, "memory", m.Config.Memory, "data_dir", m.dataDirForLog())
+	m.Logger.Info("orgstack listening", "addr", m.Addr(), "version", Version, "memory", m.Config.Memory, "store", m.storeForLog(), "data_dir", m.dataDirForLog())
 	return nil
+}
+
+// storeForLog names the store without a password.
+func (m *Main) storeForLog() string {
+	switch {
+	case m.Config.Store != "":
+		if u, err := url.Parse(m.Config.Store); err == nil {
+			return u.Redacted()
+		}
+		return "postgres"
+	case m.Config.Memory:
+		return "memory"
+	}
+	return "bolt"
 }
 
 func (m *Main) dataDirForLog() string {
@@ -181,6 +202,11 @@ func (m *Main) dataDirForLog() string {
 }
 
 func (m *Main) openStore() (store.Store, error) {
+	if m.Config.Store != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return postgres.Open(ctx, m.Config.Store)
+	}
 	if m.Config.Memory {
 		return memory.New(), nil
 	}

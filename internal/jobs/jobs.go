@@ -54,6 +54,7 @@ type Queue struct {
 	log      *slog.Logger
 	handlers map[string]Handler
 	wake     chan struct{}
+	poll     time.Duration
 
 	mu      sync.Mutex
 	running bool
@@ -75,6 +76,11 @@ func (q *Queue) Handle(kind string, h Handler) { q.handlers[kind] = h }
 func key(runAt time.Time, id string) string {
 	return fmt.Sprintf("%s%020d/%s", prefix, runAt.UnixNano(), id)
 }
+
+// SetPoll makes the worker look for due jobs at least every d, for a store
+// shared with other processes whose queued jobs never wake this one. It
+// must be called before Start.
+func (q *Queue) SetPoll(d time.Duration) { q.poll = d }
 
 // Enqueue writes a job into tx, due at runAt. The worker is woken when tx
 // commits. It returns the job's id.
@@ -141,11 +147,17 @@ func (q *Queue) loop(ctx context.Context) {
 		}
 		var timer *time.Timer
 		var fire <-chan time.Time
+		d := q.poll
 		if !next.IsZero() {
-			d := next.Sub(q.clock.Now())
+			d = next.Sub(q.clock.Now())
 			if d < time.Millisecond {
 				d = time.Millisecond
 			}
+			if q.poll > 0 && d > q.poll {
+				d = q.poll
+			}
+		}
+		if d > 0 {
 			timer = time.NewTimer(d)
 			fire = timer.C
 		}
