@@ -157,3 +157,37 @@ func TestEnqueueUnknownKind(t *testing.T) {
 		t.Fatal("enqueued a job no handler can run")
 	}
 }
+
+// Two queues over one store (two processes sharing PostgreSQL): a job
+// the first queues while its own worker is gone is run by the second,
+// which is never woken by the first's commit and finds it by polling.
+func TestPollingFindsJobsOtherProcessesQueued(t *testing.T) {
+	st := memory.New()
+	clock := &orgstack.OffsetClock{}
+	var runs atomic.Int32
+	handler := func(_ context.Context, tx store.Tx, _ time.Time, _ *Job) error {
+		runs.Add(1)
+		return tx.Put("out", []byte("done"))
+	}
+	gone := New(st, clock, quiet())
+	gone.Handle("write", handler)
+	other := New(st, clock, quiet())
+	other.Handle("write", handler)
+	other.SetPoll(20 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); other.Wait() }()
+	other.Start(ctx)
+	// Let the other worker go idle before the job is queued.
+	time.Sleep(50 * time.Millisecond)
+	now := clock.Now()
+	if err := st.Update(ctx, func(tx store.Tx) error {
+		_, err := gone.Enqueue(tx, "write", nil, now, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the other process to run the job", func() bool { return runs.Load() == 1 })
+	if n, _, err := other.Pending(ctx); err != nil || n != 0 {
+		t.Fatalf("Pending = %d, %v; want the job done", n, err)
+	}
+}
