@@ -286,6 +286,16 @@ func TestPoliciesSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := p.Policy.PolicySummary.Id
+	// Each summary says whether its own policy is AWS managed.
+	all, err := c.ListPolicies(ctx, &organizations.ListPoliciesInput{Filter: types.PolicyTypeServiceControlPolicy})
+	if err != nil || len(all.Policies) != 2 {
+		t.Fatalf("ListPolicies: %+v %v", all, err)
+	}
+	for _, ps := range all.Policies {
+		if want := aws.ToString(ps.Id) == "p-FullAWSAccess"; ps.AwsManaged != want {
+			t.Fatalf("ListPolicies: %s AwsManaged %v, want %v", aws.ToString(ps.Name), ps.AwsManaged, want)
+		}
+	}
 	_, err = c.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("DenySSM"), Description: aws.String("x"), Type: types.PolicyTypeServiceControlPolicy, Content: aws.String(doc)})
 	apiErr(t, err, "DuplicatePolicyException")
 	_, err = c.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("Bad"), Description: aws.String("x"), Type: types.PolicyTypeServiceControlPolicy, Content: aws.String("{not json")})

@@ -61,7 +61,8 @@ const defaultMaxAttachments = 10
 const maxPoliciesPerType = 1000
 
 func (p *policyRecord) summary() *PolicySummary {
-	return &PolicySummary{Id: p.ID, Arn: p.ARN, Name: p.Name, Description: p.Description, Type: PolicyType(p.Type), AwsManaged: &p.AWSManaged}
+	managed := p.AWSManaged // a copy: callers reuse p for the next record
+	return &PolicySummary{Id: p.ID, Arn: p.ARN, Name: p.Name, Description: p.Description, Type: PolicyType(p.Type), AwsManaged: &managed}
 }
 
 func putPolicy(tx store.Tx, org string, p *policyRecord) error {
