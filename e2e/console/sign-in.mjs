@@ -37,6 +37,7 @@ await walkthrough("sign-in-enforce", async (w) => {
   await w.signInKey(adminKey, "not-the-secret");
   assert.match(new URL(page.url()).pathname, /^\/signin$/);
   await w.see(refusal(), "Sign-in failed", "SignatureDoesNotMatch", "signature");
+  assert.doesNotMatch(await refusal().innerText(), /Canonical String|String-to-Sign/, "the console's own canonical request is not shown");
   assert.equal(await page.getByLabel("Access key ID").inputValue(), adminKey, "the access key is kept");
   assert.equal(await page.getByLabel("Secret access key").inputValue(), "", "the secret is not sent back");
   assert.equal(await w.nav().count(), 0, "still signed out");

@@ -151,7 +151,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := c.opt.Invoker.Authenticate(r.Context(), key, secret, token, region); err != nil {
 		e := c.apiError(err)
-		d.Error = e.Code + ": " + e.Message
+		d.Error = e.Code + ": " + signinMessage(e.Message)
 		w.WriteHeader(http.StatusUnauthorized)
 		c.render(w, r, nil, "signin", &view{Title: "Sign in", Data: d})
 		return
@@ -170,4 +170,15 @@ func (c *Console) signout(w http.ResponseWriter, r *http.Request) {
 	}
 	c.sessions.drop(w, r)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// signinMessage is the part of an authentication error worth showing on
+// the sign-in page: AWS's SignatureDoesNotMatch goes on with the
+// canonical request of the console's own call, which means nothing to
+// the person signing in.
+func signinMessage(m string) string {
+	if i := strings.Index(m, "The Canonical String"); i > 0 {
+		m = m[:i]
+	}
+	return strings.TrimSpace(m)
 }
