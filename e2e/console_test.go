@@ -185,6 +185,55 @@ func TestConsoleTrustedAccessWalkthrough(t *testing.T) {
 	}
 }
 
+// TestConsoleServiceConsolesWalkthrough: the console steps of the three
+// service seeds in the browser, as the management account and then as a
+// delegated administrator — Explorer's organization resource data sync
+// enabling trusted access for Systems Manager; Audit Manager set up with
+// a delegated administrator designated (enabling its trusted access) and
+// removed by typing the account ID; trusted access and a delegated
+// administrator for Self-Service Reporting on the Services page, whose
+// administrator then sees a bar per account of the organization on the
+// Reports page. Each change is checked on the page and through the API.
+func TestConsoleServiceConsolesWalkthrough(t *testing.T) {
+	b := needBrowser(t)
+	s := start(t, inMemory)
+	newOrg(t, s, types.OrganizationFeatureSetAll)
+	ops := sdkCreateAccount(t, s.orgs(mgmt), "ops@example.com", "Operations")
+	dev := sdkCreateAccount(t, s.orgs(mgmt), "dev@example.com", "Development")
+	// Managed instances with patch compliance in the members: Explorer's
+	// summary counts them, and the patch report charts them per account.
+	s.ssrInstance(t, ops, "i-0a000000000000001", 4, 0, 0, 0)
+	s.ssrInstance(t, ops, "i-0a000000000000002", 1, 2, 1, 0)
+	s.ssrInstance(t, dev, "i-0b000000000000001", 3, 0, 0, 0)
+
+	if !b.walk(t, s, mgmt, "service-consoles.mjs",
+		"MANAGEMENT_ACCOUNT="+mgmt,
+		"AUDIT_ADMIN="+ops,
+		"REPORTS_ADMIN="+dev,
+		"AWS_DATA_PATH="+ssrModelDir(t),
+	) {
+		return
+	}
+
+	// What the browser left is what the API says.
+	enabled := map[string]bool{}
+	for _, svc := range list(s.awsOK(t, mgmt, "organizations", "list-aws-service-access-for-organization"), "EnabledServicePrincipals") {
+		enabled[str(svc, "ServicePrincipal")] = true
+	}
+	for _, p := range []string{"ssm.amazonaws.com", "auditmanager.amazonaws.com", ssrPrincipal} {
+		if !enabled[p] {
+			t.Errorf("trusted access for %s is not enabled: %v", p, enabled)
+		}
+	}
+	if admins := list(s.awsOK(t, mgmt, "organizations", "list-delegated-administrators", "--service-principal", "auditmanager.amazonaws.com"), "DelegatedAdministrators"); len(admins) != 0 {
+		t.Errorf("Audit Manager's delegated administrator is still registered: %v", admins)
+	}
+	admins := list(s.awsOK(t, mgmt, "organizations", "list-delegated-administrators", "--service-principal", ssrPrincipal), "DelegatedAdministrators")
+	if len(admins) != 1 || str(admins[0], "Id") != dev {
+		t.Errorf("Self-Service Reporting's delegated administrators: %v, want %s", admins, dev)
+	}
+}
+
 // TestConsoleEnforceSignIn: in enforce mode the console takes an access
 // key pair; a wrong secret is refused with the API's error, the right one
 // signs in as the IAM user, and what the user's policies don't allow is

@@ -29,7 +29,18 @@ export function env(name) {
 // of the organization) and returns its decoded JSON output ({} when it
 // prints nothing): what the browser did, as the API sees it.
 export function api(...args) {
-  const out = execFileSync("aws", [...args, "--output", "json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+  return aws(process.env, args);
+}
+
+// apiAs is api as another account of the organization, in open mode
+// (where an access key ID that is an account ID signs in as that
+// account's root user).
+export function apiAs(account, ...args) {
+  return aws({ ...process.env, AWS_ACCESS_KEY_ID: account }, args);
+}
+
+function aws(environment, args) {
+  const out = execFileSync("aws", [...args, "--output", "json"], { encoding: "utf8", env: environment, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
   return out.trim() ? JSON.parse(out) : {};
 }
 
