@@ -223,6 +223,11 @@ await walkthrough("service-consoles", async (w) => {
   const report = apiAs(reportsAdmin, "selfservicereporting", "get-report", "--report-type", "PATCH", "--scope", "ORGANIZATION");
   const summarized = report.AccountSummaries.map((a) => a.AccountId).sort();
   assert.deepEqual(summarized, accounts, "the API's organization report summarizes every account");
-  const instances = report.AccountSummaries.reduce((n, a) => n + (a.Summary.Patch?.TotalInstances ?? 0), 0);
-  console.log(`  the organization report: ${summarized.length} accounts, ${instances} instances`);
+  // Each account's bar adds up to its instances in the API's report.
+  const shown = Object.fromEntries(
+    await bars.evaluateAll((gs) => gs.map((g) => [g.dataset.account, [...g.querySelectorAll("[data-value]")].reduce((n, r) => n + Number(r.dataset.value), 0)])),
+  );
+  const reported = Object.fromEntries(report.AccountSummaries.map((a) => [a.AccountId, a.Summary.Patch.Instances]));
+  assert.deepEqual(shown, reported, "each bar adds up to the account's instances in the report");
+  assert.equal(reported[reportsAdmin] + reported[auditAdmin], 3, `the members' instances: ${JSON.stringify(reported)}`);
 });
