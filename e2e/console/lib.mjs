@@ -214,6 +214,9 @@ class Walk {
     await this.check();
     this.shots++;
     const file = path.join(this.dir, `${this.name}-${String(this.shots).padStart(2, "0")}-${slug(label)}.png`);
+    // From the top: a page left scrolled down would show its sticky top
+    // bar in the middle of the full-page picture.
+    await this.page.evaluate(() => window.scrollTo(0, 0));
     await this.page.screenshot({ path: file, fullPage: true });
     return file;
   }

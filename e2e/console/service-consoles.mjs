@@ -217,7 +217,6 @@ await walkthrough("service-consoles", async (w) => {
   const charted = (await bars.evaluateAll((gs) => gs.map((g) => g.dataset.account))).sort();
   assert.deepEqual(charted, accounts, "a bar per account of the organization");
   await w.see(page.locator("#report-meta"), "3 accounts");
-  await page.locator("#accounts-chart").scrollIntoViewIfNeeded();
   await w.shot("reports-organization");
 
   const report = apiAs(reportsAdmin, "selfservicereporting", "get-report", "--report-type", "PATCH", "--scope", "ORGANIZATION");

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/orgstack/orgstack"
 )
 
 // auditManagerRoutes registers the pages of this area of the console:
@@ -51,6 +53,10 @@ type assessmentsData struct {
 	Frameworks  []frameworkUse
 	Active      int
 	Accounts    int
+	// Refused is Audit Manager's refusal to list the assessments of an
+	// account where it isn't set up: the page explains it, with the
+	// refusal in AWS's words, instead of showing it as the page's error.
+	Refused *orgstack.Error
 }
 
 // amStatus is the caller's Audit Manager status in the session's region
@@ -72,6 +78,10 @@ func (c *Console) assessmentsPage(q *req) (string, *view) {
 	v.Data = d
 	d.Status = q.amStatus()
 	list, err := q.callAll("auditmanager", "ListAssessments", nil, "assessmentMetadata")
+	if err != nil && d.Status == "INACTIVE" {
+		d.Refused = q.c.apiError(err)
+		return "am-assessments", v
+	}
 	if !q.try(v, err) {
 		return "am-assessments", v
 	}
