@@ -128,3 +128,17 @@ func TestOpenRejectsBadSchema(t *testing.T) {
 		t.Fatal("a non-postgres URL was accepted")
 	}
 }
+
+func openBench(b *testing.B) store.Store {
+	s := openTest(b, withSchema(b, testURL(b)))
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// BenchmarkUpdate is one small durable write transaction (fsync as the
+// server is configured; scripts/test's throwaway cluster has it off).
+func BenchmarkUpdate(b *testing.B) { storetest.BenchUpdate(b, openBench(b)) }
+
+func BenchmarkView(b *testing.B) { storetest.BenchView(b, openBench(b)) }
+
+func BenchmarkScan100(b *testing.B) { storetest.BenchScan100(b, openBench(b)) }
