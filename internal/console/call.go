@@ -166,9 +166,11 @@ func formatDate(v any) string {
 	return "—"
 }
 
+// formatDateTime keeps the date and the time each in one piece (no-break
+// spaces): a narrow column wraps it between the two, not before "UTC".
 func formatDateTime(v any) string {
 	if t, ok := timeOf(v); ok {
-		return t.Format("Jan 2, 2006, 15:04 UTC")
+		return t.Format("Jan\u00a02,\u00a02006, 15:04\u00a0UTC")
 	}
 	return "—"
 }
