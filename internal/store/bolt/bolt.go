@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -66,6 +67,10 @@ type Options struct {
 type Store struct {
 	db     *bbolt.DB
 	bucket []byte
+
+	mu         sync.Mutex
+	queue      []*update // Updates waiting for the next commit
+	committing bool      // an Update leads a commit
 }
 
 var (
@@ -156,20 +161,136 @@ func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
 // error. If fn panics the transaction rolls back and the panic propagates.
 // OnCommit callbacks of the committing attempt run after the commit, in
 // registration order, outside any transaction.
+//
+// Concurrent Updates are grouped: while one commit is being written, the
+// Updates that arrive queue up, and the next of them to lead runs them
+// all, one after the other, in a single bbolt transaction with a single
+// fsync. Nothing waits for company: an Update that finds no commit in
+// progress starts at once. If a queued fn fails, the group rolls back; the
+// ones before it commit without it, the ones after it form the next group,
+// and the failed fn runs again alone, so that its error (or panic) comes
+// from the same state a lone Update would have seen.
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	u := &update{fn: fn, wake: make(chan struct{}, 1)}
+	s.mu.Lock()
+	s.queue = append(s.queue, u)
+	lead := !s.committing
+	s.committing = true
+	s.mu.Unlock()
+	if lead {
+		s.commitGroup()
+	}
+	// Asked to lead, u commits the group queued behind the last commit
+	// (which may again include u, after a failure ahead of it).
+	for <-u.wake; u.lead; <-u.wake {
+		u.lead = false
+		s.commitGroup()
+	}
+	if u.solo {
+		return s.updateAlone(fn)
+	}
+	if u.err != nil {
+		return u.err
+	}
+	runCallbacks(u.committed.callbacks)
+	return nil
+}
+
+// update is one queued Update.
+type update struct {
+	fn   func(store.Tx) error
+	wake chan struct{} // receives once to lead, once when done
+
+	lead      bool // set before the wake that asks it to lead
+	solo      bool // run fn again in its own transaction
+	err       error
+	committed *tx
+}
+
+// commitGroup takes every queued Update, commits them in one transaction,
+// wakes their callers, and hands the lead to the first Update that queued
+// meanwhile (or marks that no commit is in progress).
+func (s *Store) commitGroup() {
+	s.mu.Lock()
+	group := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+
+	rest := s.commit(group)
+
+	s.mu.Lock()
+	s.queue = append(rest, s.queue...)
+	if len(s.queue) == 0 {
+		s.committing = false
+		s.mu.Unlock()
+		return
+	}
+	next := s.queue[0]
+	s.mu.Unlock()
+	next.lead = true
+	next.wake <- struct{}{}
+}
+
+// errGroupFailed rolls back a group transaction when one of its functions
+// fails.
+var errGroupFailed = errors.New("bolt: a function of the group failed")
+
+// commit runs group in one transaction and wakes the callers whose
+// outcome is settled. It returns the Updates that still need a
+// transaction: those queued after one that failed.
+func (s *Store) commit(group []*update) (rest []*update) {
+	for len(group) > 0 {
+		failed := -1
+		var fnErr error
+		panicked := false
+		called := false
+		err := s.db.Update(func(btx *bbolt.Tx) error {
+			called = true
+			for i, u := range group {
+				t := s.newTx(btx)
+				fnErr, panicked = t.runRecover(u.fn)
+				if fnErr != nil || panicked {
+					failed = i
+					return errGroupFailed
+				}
+				u.committed = t
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, u := range group {
+				if err != nil {
+					u.err = s.txError(err, called)
+				}
+				u.wake <- struct{}{}
+			}
+			return rest
+		}
+		u := group[failed]
+		if failed == 0 && !panicked {
+			// It saw only committed state: its error is final.
+			u.err = fnErr
+		} else {
+			u.solo = true
+		}
+		u.wake <- struct{}{}
+		rest = append(group[failed+1:], rest...)
+		group = group[:failed]
+	}
+	return rest
+}
+
+// updateAlone is Update in a transaction of its own, for a function that
+// failed inside a group.
+func (s *Store) updateAlone(fn func(tx store.Tx) error) error {
 	var (
 		committed *tx // the attempt whose writes were committed
 		called    bool
 		fnErr     error
 	)
-	// Each attempt builds a fresh tx and resets the outcome, so this
-	// closure is already safe to hand to db.Batch, which may call it more
-	// than once and merge concurrent Updates into one commit. Batching
-	// trades latency (MaxBatchDelay) for fewer fsyncs under concurrent
-	// writers; plain db.Update is used until measurements call for it.
 	err := s.db.Update(func(btx *bbolt.Tx) error {
 		called = true
 		committed = nil

@@ -157,6 +157,8 @@ func BenchmarkUpdate(b *testing.B) {
 	})
 }
 
+func BenchmarkUpdateParallel(b *testing.B) { storetest.BenchUpdateParallel(b, openBench(b)) }
+
 func BenchmarkView(b *testing.B) { storetest.BenchView(b, openBench(b)) }
 
 func BenchmarkScan100(b *testing.B) { storetest.BenchScan100(b, openBench(b)) }

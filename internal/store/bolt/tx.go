@@ -39,6 +39,19 @@ func (t *tx) run(fn func(store.Tx) error) error {
 	return fn(t)
 }
 
+// runRecover is run for a function of a group: a panic is reported
+// instead of propagated, so that the function can run again alone in its
+// caller's goroutine and panic there.
+func (t *tx) runRecover(fn func(store.Tx) error) (err error, panicked bool) {
+	defer func() {
+		t.done = true
+		if recover() != nil {
+			err, panicked = nil, true
+		}
+	}()
+	return fn(t), false
+}
+
 // Get returns a slice that points into bbolt's memory map (or, for keys
 // written in this transaction, into the transaction's dirty pages). It is
 // valid only until the transaction ends and must not be modified.

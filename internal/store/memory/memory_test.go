@@ -100,6 +100,12 @@ func BenchmarkUpdate(b *testing.B) {
 	storetest.BenchUpdate(b, s)
 }
 
+func BenchmarkUpdateParallel(b *testing.B) {
+	s := New()
+	defer s.Close()
+	storetest.BenchUpdateParallel(b, s)
+}
+
 func BenchmarkView(b *testing.B) {
 	s := New()
 	defer s.Close()

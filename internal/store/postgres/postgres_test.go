@@ -139,6 +139,8 @@ func openBench(b *testing.B) store.Store {
 // server is configured; scripts/test's throwaway cluster has it off).
 func BenchmarkUpdate(b *testing.B) { storetest.BenchUpdate(b, openBench(b)) }
 
+func BenchmarkUpdateParallel(b *testing.B) { storetest.BenchUpdateParallel(b, openBench(b)) }
+
 func BenchmarkView(b *testing.B) { storetest.BenchView(b, openBench(b)) }
 
 func BenchmarkScan100(b *testing.B) { storetest.BenchScan100(b, openBench(b)) }

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/orgstack/orgstack/internal/store"
@@ -51,6 +53,29 @@ func BenchUpdate(b *testing.B, s store.Store) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchUpdateParallel measures Updates of one 256-byte value each from
+// eight goroutines at once (the concurrency of orgstack's load targets),
+// each on its own keys: what a backend that groups concurrent commits
+// gains.
+func BenchUpdateParallel(b *testing.B, s store.Store) {
+	value := make([]byte, benchValueSize)
+	var seq atomic.Int64
+	b.SetBytes(benchValueSize)
+	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k := benchKey(int(seq.Add(1)) % benchKeys)
+			if err := s.Update(b.Context(), func(tx store.Tx) error {
+				return tx.Put(k, value)
+			}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 // BenchView measures one View that gets one existing key, from parallel
