@@ -272,6 +272,11 @@ func (w *workload) measure(ctx context.Context, op string, conc int, warmup, d t
 		deadline = begin.Add(d)
 		wg       sync.WaitGroup
 	)
+	// Requests still running at the deadline are abandoned (and not
+	// counted): a slow server's full listing must not stretch the run.
+	parent := ctx
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	for i := range conc {
 		wg.Add(1)
 		go func() {
@@ -285,7 +290,9 @@ func (w *workload) measure(ctx context.Context, op string, conc int, warmup, d t
 				}
 				counting := !now.Before(begin)
 				w.run(ctx, op, func(c call) {
-					if !counting || time.Now().After(deadline) {
+					// A request counts when it ran within the window.
+					end := time.Now()
+					if end.After(deadline) || end.Add(-max(c.took, 0)).Before(begin) {
 						return
 					}
 					if c.took >= 0 {
@@ -306,6 +313,9 @@ func (w *workload) measure(ctx context.Context, op string, conc int, warmup, d t
 		}()
 	}
 	wg.Wait()
+	if parent.Err() != nil {
+		return res
+	}
 	elapsed := time.Since(begin)
 	if elapsed > d {
 		elapsed = d
