@@ -26,7 +26,7 @@ var _ auth.Organizations = (*Service)(nil)
 // account or SCPs are not enabled.
 func (s *Service) AccountContext(tx store.Tx, account string) (auth.OrgContext, bool, error) {
 	var a accountRecord
-	if err := store.GetJSON(tx, kAccount(account), &a); err != nil {
+	if err := accountCache.get(tx, kAccount(account), &a); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return auth.OrgContext{}, false, nil
 		}
