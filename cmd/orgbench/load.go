@@ -185,7 +185,7 @@ func (w *workload) run(ctx context.Context, op string, record func(call)) {
 			return
 		}
 		_ = timed(func() error {
-			_, err := c.DisableAWSServiceAccess(ctx, &organizations.DisableAWSServiceAccessInput{ServicePrincipal: aws.String(p)})
+			_, err := c.DisableAWSServiceAccess(undo(ctx), &organizations.DisableAWSServiceAccessInput{ServicePrincipal: aws.String(p)})
 			return err
 		})
 	case opDelegatedAdmin:
@@ -203,7 +203,7 @@ func (w *workload) run(ctx context.Context, op string, record func(call)) {
 			return
 		}
 		_ = timed(func() error {
-			_, err := c.DeregisterDelegatedAdministrator(ctx, &organizations.DeregisterDelegatedAdministratorInput{AccountId: aws.String(s.account), ServicePrincipal: aws.String(s.principal)})
+			_, err := c.DeregisterDelegatedAdministrator(undo(ctx), &organizations.DeregisterDelegatedAdministratorInput{AccountId: aws.String(s.account), ServicePrincipal: aws.String(s.principal)})
 			return err
 		})
 	case opPageFirst, opPageLast:
@@ -227,12 +227,20 @@ func (w *workload) run(ctx context.Context, op string, record func(call)) {
 			return
 		}
 		_ = timed(func() error {
-			_, err := c.DisableAWSServiceAccess(ctx, &organizations.DisableAWSServiceAccessInput{ServicePrincipal: aws.String(p)})
+			_, err := c.DisableAWSServiceAccess(undo(ctx), &organizations.DisableAWSServiceAccessInput{ServicePrincipal: aws.String(p)})
 			return err
 		})
 	default:
 		panic("unknown operation " + op)
 	}
+}
+
+// undo is the context of a cycle's second half: it completes even when
+// the measurement's deadline passes between the two calls (and is then
+// not counted), so a cycle never leaves a service enabled or an
+// administrator registered behind it.
+func undo(ctx context.Context) context.Context {
+	return context.WithoutCancel(ctx)
 }
 
 // probe runs op once and says whether the server implements it: the

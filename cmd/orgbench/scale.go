@@ -110,7 +110,13 @@ func runScale(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		r.Scale = append(r.Scale, p)
 	}
 	r.Setup.Accounts = len(org.Members)
-	r.Setup.CreateAccountsSec = time.Since(start).Seconds()
+	for _, p := range r.Scale {
+		r.Setup.CreateAccountsSec += p.GrowSec
+	}
+	if r.Setup.CreateAccountsSec > 0 {
+		r.Setup.AccountsPerSec = float64(r.Setup.Accounts) / r.Setup.CreateAccountsSec
+	}
+	r.Setup.TotalSec = time.Since(start).Seconds() // with the measurements
 	r.Memory.AfterSetupBytes = r.memory()
 	return r.write(c.jsonOut, stdout)
 }
