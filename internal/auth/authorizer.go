@@ -238,7 +238,7 @@ func (a *Authorizer) inputs(tx store.Tx, c orgstack.Caller, remoteAddr string) (
 				levels := make([][]*policy.Policy, len(oc.SCPLevels))
 				for i, docs := range oc.SCPLevels {
 					for _, d := range docs {
-						p, err := policy.Parse(d)
+						p, err := policy.ParseShared(d)
 						if err != nil {
 							return in, nil, fmt.Errorf("service control policy: %w", err)
 						}

@@ -38,8 +38,9 @@ type Principal struct {
 // Attached service-role policies (/aws-service-role/), whose documents
 // orgstack does not have, are left out. Tags are the user's or role's
 // own (session tags are the caller's business). Documents are parsed
-// with policy.Parse; one that no longer parses is an error, never
-// silently skipped. PrincipalOf reads only through tx and may be called
+// with policy.ParseShared, so the policies are shared and must not be
+// modified; one that no longer parses is an error, never silently
+// skipped. PrincipalOf reads only through tx and may be called
 // from any transaction.
 func (s *Service) PrincipalOf(tx store.Tx, c orgstack.Caller) (p Principal, found bool, err error) {
 	switch {
@@ -84,7 +85,7 @@ func principalOf(tx store.Tx, account, entity string, inline map[string]string, 
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		pol, err := policy.Parse(inline[n])
+		pol, err := policy.ParseShared(inline[n])
 		if err != nil {
 			return Principal{}, fmt.Errorf("iam: inline policy %s of %s: %w", n, entity, err)
 		}
@@ -126,7 +127,7 @@ func managedDocument(tx store.Tx, account, arn string) (*policy.Policy, error) {
 	if err != nil || !ok || r.Document == "" {
 		return nil, err
 	}
-	return policy.Parse(r.Document)
+	return policy.ParseShared(r.Document)
 }
 
 // simulatedUser returns the caller an IAM user of account stands for in

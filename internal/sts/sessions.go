@@ -208,7 +208,7 @@ func (s *Service) SessionPolicies(tx store.Tx, key string) ([]*policy.Policy, er
 	}
 	var out []*policy.Policy
 	for _, d := range docs {
-		p, err := policy.Parse(d)
+		p, err := policy.ParseShared(d)
 		if err != nil {
 			return nil, fmt.Errorf("session policy: %w", err)
 		}
