@@ -196,16 +196,20 @@ func (w *workload) run(ctx context.Context, op string, record func(call)) {
 			return
 		}
 		defer func() { w.admins <- s }()
+		deregister := func() error {
+			_, err := c.DeregisterDelegatedAdministrator(undo(ctx), &organizations.DeregisterDelegatedAdministratorInput{AccountId: aws.String(s.account), ServicePrincipal: aws.String(s.principal)})
+			return err
+		}
 		if timed(func() error {
 			_, err := c.RegisterDelegatedAdministrator(ctx, &organizations.RegisterDelegatedAdministratorInput{AccountId: aws.String(s.account), ServicePrincipal: aws.String(s.principal)})
 			return err
 		}) != nil {
+			// The server may have registered it before the client gave
+			// up (the deadline): undo it, uncounted.
+			_ = deregister()
 			return
 		}
-		_ = timed(func() error {
-			_, err := c.DeregisterDelegatedAdministrator(undo(ctx), &organizations.DeregisterDelegatedAdministratorInput{AccountId: aws.String(s.account), ServicePrincipal: aws.String(s.principal)})
-			return err
-		})
+		_ = timed(deregister)
 	case opPageFirst, opPageLast:
 		in := &organizations.ListAccountsInput{MaxResults: aws.Int32(20)}
 		if op == opPageLast {
