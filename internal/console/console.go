@@ -280,6 +280,15 @@ func (c *Console) setRegion(q *req) string {
 	return safeNext(q.r.PostFormValue("next"))
 }
 
+// back is the page a form's "next" field names, when it is one of the
+// console's, else fallback.
+func (q *req) back(fallback string) string {
+	if next := q.r.PostFormValue("next"); next != "" {
+		return safeNext(next)
+	}
+	return fallback
+}
+
 // safeNext keeps redirects on the console.
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {

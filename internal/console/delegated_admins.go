@@ -69,8 +69,5 @@ func (c *Console) deregisterDelegatedAdmin(q *req) string {
 	account := q.r.PathValue("account")
 	_, err := q.call("organizations", "DeregisterDelegatedAdministrator", map[string]any{"AccountId": account, "ServicePrincipal": principal})
 	q.done(err, "Delegated administrator deregistered", "Account "+account+" is no longer a delegated administrator for "+principal+".")
-	if next := q.r.PostFormValue("next"); next != "" {
-		return safeNext(next)
-	}
-	return "/organizations/services/" + url.PathEscape(principal) + "#delegated"
+	return q.back("/organizations/services/" + url.PathEscape(principal) + "#delegated")
 }

@@ -226,15 +226,6 @@ func (c *Console) accountsPage(q *req) (string, *view) {
 
 const accountsPath = "/organizations/accounts"
 
-// back is where an action returns: the form's next (kept on the console)
-// or the given page.
-func (q *req) back(fallback string) string {
-	if next := q.r.PostFormValue("next"); next != "" {
-		return safeNext(next)
-	}
-	return fallback
-}
-
 func (c *Console) createOrganization(q *req) string {
 	out, err := q.call("organizations", "CreateOrganization", map[string]any{"FeatureSet": "ALL"})
 	q.done(err, "Organization created", "Your account is now the management account of organization "+toString(get(out, "Organization", "Id"))+".")

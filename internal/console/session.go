@@ -135,7 +135,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	d := &signinData{Next: safeNext(r.PostFormValue("next")), DefaultAccount: c.opt.DefaultAccount, AccessKey: key}
 	if !c.opt.Enforce {
 		account := strings.TrimSpace(r.PostFormValue("account"))
-		if len(account) != 12 || strings.Trim(account, "0123456789") != "" {
+		if !isAccountID(account) {
 			d.Error = "Enter a 12-digit account ID."
 			w.WriteHeader(http.StatusBadRequest)
 			c.render(w, r, nil, "signin", &view{Title: "Sign in", Data: d})

@@ -245,6 +245,6 @@ func (c *Console) signalChange(signal string) func(q *req) string {
 		} else {
 			q.done(err, "Change request rejected", "The change request "+id+" is rejected; its runbook won't run.")
 		}
-		return q.smBack("/systems-manager/change-manager/requests/" + url.PathEscape(id))
+		return q.back("/systems-manager/change-manager/requests/" + url.PathEscape(id))
 	}
 }

@@ -167,12 +167,3 @@ func (q *req) smError(err error) *orgstack.Error {
 	}
 	return q.c.apiError(err)
 }
-
-// smBack is the form's next page when it names one of the console's
-// pages, else fallback.
-func (q *req) smBack(fallback string) string {
-	if next := q.r.PostFormValue("next"); next != "" {
-		return safeNext(next)
-	}
-	return fallback
-}
