@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"sync"
 	"syscall"
 	"testing"
@@ -297,7 +296,6 @@ func TestMultiProcessRaces(t *testing.T) {
 	}
 	for _, s := range procs {
 		have := ouIDs(t, s, root)
-		sort.Strings(acked)
 		for _, id := range acked {
 			if !have[id] {
 				t.Fatalf("acknowledged OU %s missing through %s", id, s.endpoint)

@@ -95,8 +95,7 @@ func (t *tx) Put(key string, value []byte) error {
 	return nil
 }
 
-// buffer records a write (value nil: a delete), flushing first when the
-// buffer has grown large.
+// buffer records a write (value nil: a delete) until the next flush.
 func (t *tx) buffer(key string, value []byte) {
 	if t.writes == nil {
 		t.writes = map[string][]byte{}
