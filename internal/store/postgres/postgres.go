@@ -219,6 +219,10 @@ func (s *Store) attempt(ctx context.Context, writable bool, fn func(tx store.Tx)
 		}
 	}()
 	ferr = fn(t)
+	if ferr == nil && t.conflict == nil && t.failed != nil {
+		// fn went on past a database error: nothing it did can commit.
+		return t, nil, t.failed
+	}
 	if !writable || ferr != nil || t.check() != nil {
 		return t, ferr, nil
 	}

@@ -144,3 +144,31 @@ func BenchmarkUpdateParallel(b *testing.B) { storetest.BenchUpdateParallel(b, op
 func BenchmarkView(b *testing.B) { storetest.BenchView(b, openBench(b)) }
 
 func BenchmarkScan100(b *testing.B) { storetest.BenchScan100(b, openBench(b)) }
+
+// TestSwallowedErrorDoesNotCommit: a function that goes on after a
+// database error and returns nil gets the error, and nothing it wrote is
+// stored.
+func TestSwallowedErrorDoesNotCommit(t *testing.T) {
+	s := openTest(t, withSchema(t, testURL(t)))
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Put("k", []byte("v")); err != nil {
+			return err
+		}
+		cancel()
+		_, _ = tx.Get("other") // fails: the context is gone
+		return nil
+	})
+	if err == nil {
+		t.Fatal("Update returned nil after a database error inside fn")
+	}
+	if err := s.View(context.Background(), func(tx store.Tx) error {
+		if _, err := tx.Get("k"); err != store.ErrNotFound {
+			t.Fatalf("Get(k) = %v, want ErrNotFound: the write of a failed Update is stored", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
