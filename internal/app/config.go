@@ -63,6 +63,8 @@ type Config struct {
 	// SSRHistoryDays is how many days of Self-Service Reporting reports
 	// are kept.
 	SSRHistoryDays int
+	// PprofAddr, when set, serves Go's profiler on that loopback address.
+	PprofAddr string
 	// RootKeysFile lists root access keys: [{"accessKeyId","accountId","secretAccessKey"}].
 	RootKeysFile string
 }
@@ -127,6 +129,7 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.StringVar(&c.Auth, "auth", env("ORGSTACK_AUTH", c.Auth), "open (identity from the access key, every call allowed) or enforce (signatures verified, every call authorized) (ORGSTACK_AUTH)")
 	fs.StringVar(&c.RootSecret, "root-secret", env("ORGSTACK_ROOT_SECRET", c.RootSecret), "enforce mode: the secret of each account's root key, whose id is the account id (ORGSTACK_ROOT_SECRET)")
 	fs.StringVar(&c.RootKeysFile, "root-keys", env("ORGSTACK_ROOT_KEYS", c.RootKeysFile), "JSON `FILE` of root access keys [{\"accessKeyId\",\"accountId\",\"secretAccessKey\"}] (ORGSTACK_ROOT_KEYS)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", env("ORGSTACK_PPROF_ADDR", c.PprofAddr), "serve Go's profiler (/debug/pprof/) on this loopback `HOST:PORT`, for profiling benchmarks (ORGSTACK_PPROF_ADDR)")
 	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
 	return fs
 }

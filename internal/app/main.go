@@ -57,11 +57,12 @@ type Main struct {
 	Catalogue     *trusted.Catalogue
 	Authorizer    *auth.Authorizer
 
-	httpServer *http.Server
-	listener   net.Listener
-	cancel     context.CancelFunc
-	served     chan error
-	closeOnce  sync.Once
+	httpServer  *http.Server
+	pprofServer *http.Server
+	listener    net.Listener
+	cancel      context.CancelFunc
+	served      chan error
+	closeOnce   sync.Once
 }
 
 // NewMain returns a Main with the default configuration.
@@ -170,6 +171,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.listener = ln
+	if err := m.startPprof(); err != nil {
+		_ = ln.Close()
+		_ = st.Close()
+		return err
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.Jobs.Start(runCtx)
@@ -268,6 +274,9 @@ func (m *Main) Close() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			err = m.httpServer.Shutdown(ctx)
 			cancel()
+		}
+		if m.pprofServer != nil {
+			_ = m.pprofServer.Close()
 		}
 		if m.cancel != nil {
 			m.cancel()
