@@ -44,7 +44,9 @@ type OrgContext struct {
 
 // Organizations gives the organization context of an account.
 type Organizations interface {
-	AccountContext(tx store.Tx, account string) (ctx OrgContext, inOrg bool, err error)
+	// AccountContext gives the account's organization context; the SCPs
+	// in it only when scps is true (they are costly to gather).
+	AccountContext(tx store.Tx, account string, scps bool) (ctx OrgContext, inOrg bool, err error)
 }
 
 // Request is one authorization question: may the caller perform Action on
@@ -226,14 +228,14 @@ func (a *Authorizer) inputs(tx store.Tx, c orgstack.Caller, remoteAddr string) (
 		in.Session = sess
 	}
 	if a.Organizations != nil {
-		oc, inOrg, err := a.Organizations.AccountContext(tx, c.AccountID)
+		// Service-linked roles are never restricted by SCPs.
+		oc, inOrg, err := a.Organizations.AccountContext(tx, c.AccountID, c.Type != orgstack.PrincipalService)
 		if err != nil {
 			return in, nil, err
 		}
 		if inOrg {
 			pctx["aws:PrincipalOrgID"] = []string{oc.OrgID}
 			pctx["aws:PrincipalOrgPaths"] = []string{oc.Path}
-			// Service-linked roles are never restricted by SCPs.
 			if oc.SCPLevels != nil && c.Type != orgstack.PrincipalService {
 				levels := make([][]*policy.Policy, len(oc.SCPLevels))
 				for i, docs := range oc.SCPLevels {

@@ -54,7 +54,7 @@ func (benchSessions) SessionPolicies(store.Tx, string) ([]*policy.Policy, error)
 
 type benchOrganizations struct{ oc OrgContext }
 
-func (b benchOrganizations) AccountContext(store.Tx, string) (OrgContext, bool, error) {
+func (b benchOrganizations) AccountContext(store.Tx, string, bool) (OrgContext, bool, error) {
 	return b.oc, true, nil
 }
 

@@ -58,7 +58,7 @@ const adminPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Act
 
 func getRole(tx store.Tx, account, name string) (*roleRecord, error) {
 	var r roleRecord
-	if err := store.GetJSON(tx, kRole(account, name), &r); err != nil {
+	if err := roleCache.Get(tx, kRole(account, name), &r); err != nil {
 		return nil, err
 	}
 	return &r, nil

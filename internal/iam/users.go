@@ -57,7 +57,7 @@ func rootARN(partition, account string) string {
 
 func getUser(tx store.Tx, account, name string) (*userRecord, error) {
 	var u userRecord
-	if err := store.GetJSON(tx, kUser(account, name), &u); err != nil {
+	if err := userCache.Get(tx, kUser(account, name), &u); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -21,12 +21,12 @@ func AccessDenied(message string) *orgstack.Error {
 var _ auth.Organizations = (*Service)(nil)
 
 // AccountContext implements auth.Organizations: the account's
-// organization and path, and the SCPs that apply to it — one list per
-// level from the root down to the account — unless it is the management
-// account or SCPs are not enabled.
-func (s *Service) AccountContext(tx store.Tx, account string) (auth.OrgContext, bool, error) {
+// organization and path, and, when scps is true, the SCPs that apply to it
+// — one list per level from the root down to the account — unless it is
+// the management account or SCPs are not enabled.
+func (s *Service) AccountContext(tx store.Tx, account string, scps bool) (auth.OrgContext, bool, error) {
 	var a accountRecord
-	if err := accountCache.get(tx, kAccount(account), &a); err != nil {
+	if err := accountCache.Get(tx, kAccount(account), &a); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return auth.OrgContext{}, false, nil
 		}
@@ -44,7 +44,7 @@ func (s *Service) AccountContext(tx store.Tx, account string) (auth.OrgContext, 
 		return auth.OrgContext{}, false, err
 	}
 	oc := auth.OrgContext{OrgID: o.ID, Path: o.ID + "/" + strings.Join(chain, "/") + "/"}
-	if account == o.MasterAccountID || !o.policyTypeEnabled(typeSCP) {
+	if !scps || account == o.MasterAccountID || !o.policyTypeEnabled(typeSCP) {
 		return oc, true, nil
 	}
 	for _, target := range append(chain, account) {
@@ -79,7 +79,7 @@ func scpDocuments(tx store.Tx, org, target string) ([]string, error) {
 	docs := []string{}
 	err := tx.Scan(prefix, "", func(k string, _ []byte) (bool, error) {
 		var p policyRecord
-		if err := store.GetJSON(tx, kPolicy(org, k[len(prefix):]), &p); err != nil {
+		if err := policyCache.Get(tx, kPolicy(org, k[len(prefix):]), &p); err != nil {
 			return false, err
 		}
 		if p.Type == typeSCP {

@@ -154,7 +154,7 @@ func DefaultName(id string) string { return "account-" + id }
 // account exists.
 func getAccount(tx store.Tx, id, partition string) (*accountRecord, error) {
 	var a accountRecord
-	err := accountCache.get(tx, kAccount(id), &a)
+	err := accountCache.Get(tx, kAccount(id), &a)
 	if errors.Is(err, store.ErrNotFound) {
 		return &accountRecord{ID: id, Email: DefaultEmail(id), Name: DefaultName(id), Partition: partition, State: "ACTIVE"}, nil
 	}
@@ -184,7 +184,7 @@ func putAccount(tx store.Tx, a *accountRecord) error {
 
 func getOrg(tx store.Tx, id string) (*orgRecord, error) {
 	var o orgRecord
-	if err := orgCache.get(tx, kOrg(id), &o); err != nil {
+	if err := orgCache.Get(tx, kOrg(id), &o); err != nil {
 		return nil, err
 	}
 	return &o, nil

@@ -48,7 +48,7 @@ func TestDecodeCache(t *testing.T) {
 	}
 	if err := s.View(t.Context(), func(tx store.Tx) error {
 		var r orgRecord
-		return orgCache.get(tx, kOrg("o-missing0001"), &r)
+		return orgCache.Get(tx, kOrg("o-missing0001"), &r)
 	}); err != store.ErrNotFound {
 		t.Fatalf("missing record: %v, want ErrNotFound", err)
 	}
