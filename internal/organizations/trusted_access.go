@@ -215,10 +215,29 @@ func (s *Service) DisableAccess(tx store.Tx, now time.Time, orgID, principal str
 
 // Members implements trusted.Organization.
 func (s *Service) Members(tx store.Tx, orgID string, fn func(account string) bool) error {
+	return s.MembersAfter(tx, orgID, "", fn)
+}
+
+// MembersAfter implements trusted.Organization.
+func (s *Service) MembersAfter(tx store.Tx, orgID, after string, fn func(account string) bool) error {
 	prefix := kMemberPrefix(orgID)
-	return tx.Scan(prefix, "", func(k string, _ []byte) (bool, error) {
+	if after != "" {
+		after = prefix + after
+	}
+	return tx.Scan(prefix, after, func(k string, _ []byte) (bool, error) {
 		return fn(k[len(prefix):]), nil
 	})
+}
+
+// HasRole implements trusted.Organization.
+func (s *Service) HasRole(tx store.Tx, account, roleName string) (bool, error) {
+	return s.opt.Roles.HasRole(tx, account, roleName)
+}
+
+// Continue implements trusted.Organization.
+func (s *Service) Continue(tx store.Tx, now time.Time, e trusted.Event) error {
+	_, err := s.opt.Jobs.Enqueue(tx, jobTrustedEvent, e, now, now)
+	return err
 }
 
 // CreateServiceLinkedRole implements trusted.Organization: a trusted
@@ -238,6 +257,11 @@ func (s *Service) CreateServiceLinkedRole(tx store.Tx, now time.Time, orgID, acc
 	}
 	if !member {
 		return trusted.ErrNotMember
+	}
+	// An existing role is left alone, whoever may create one now: checking
+	// first spares re-enabled services an authorization per account.
+	if has, err := s.opt.Roles.HasRole(tx, account, slr.RoleName); err != nil || has {
+		return err
 	}
 	o, err := getOrg(tx, orgID)
 	if err != nil {

@@ -54,6 +54,21 @@ func (o *fakeOrg) Members(_ store.Tx, _ string, fn func(string) bool) error {
 	}
 	return nil
 }
+func (o *fakeOrg) MembersAfter(_ store.Tx, _ string, after string, fn func(string) bool) error {
+	for _, a := range o.members() {
+		if after != "" && a <= after {
+			continue
+		}
+		if !fn(a) {
+			break
+		}
+	}
+	return nil
+}
+func (o *fakeOrg) HasRole(store.Tx, string, string) (bool, error) { return false, nil }
+func (o *fakeOrg) Continue(store.Tx, time.Time, trusted.Event) error {
+	return nil
+}
 func (o *fakeOrg) OrganizationOf(_ store.Tx, account string) (string, string, bool, error) {
 	if slices.Contains(o.members(), account) {
 		return cmOrg, cmMgmt, true, nil

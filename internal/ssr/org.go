@@ -105,6 +105,9 @@ func (p *Plugin) HandleEvent(ctx context.Context, tx store.Tx, now time.Time, e 
 			return err
 		}
 	}
+	if e.Continued() {
+		return nil
+	}
 	switch e.Kind {
 	case trusted.AccessEnabled:
 		return p.Service.register(tx, kOrgRegistry(e.OrgID), now)

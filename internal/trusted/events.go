@@ -38,7 +38,14 @@ type Event struct {
 	// ByService is true when the service itself asked for the change
 	// (enabling or disabling through the service's own tools).
 	ByService bool `json:"byService,omitempty"`
+	// After, in an event a plug-in continues (see Organization.Continue),
+	// is the last account the earlier parts handled.
+	After string `json:"after,omitempty"`
 }
+
+// Continued reports whether e is a later part of an event a plug-in split
+// (see Organization.Continue): what happens once per event has been done.
+func (e Event) Continued() bool { return e.After != "" }
 
 // Plugin is a trusted service's side of its integration with
 // Organizations. Every principal of the catalogue has one: the three seed
@@ -81,6 +88,15 @@ type Organization interface {
 	// Members calls fn for every account of the organization, the
 	// management account included, until fn returns false.
 	Members(tx store.Tx, orgID string, fn func(account string) bool) error
+	// MembersAfter is Members from the first account after the given one,
+	// in the order Members gives them ("" starts at the first).
+	MembersAfter(tx store.Tx, orgID, after string, fn func(account string) bool) error
+	// HasRole reports whether an account has an IAM role of that name.
+	HasRole(tx store.Tx, account, roleName string) (bool, error)
+	// Continue queues e to be handled again, at once, in a transaction of
+	// its own: a plug-in whose work grows with the organization does a
+	// part of it in each, so that no transaction holds the store for long.
+	Continue(tx store.Tx, now time.Time, e Event) error
 	// OrganizationOf returns the organization an account is in and its
 	// management account; ok is false for a standalone account.
 	OrganizationOf(tx store.Tx, account string) (orgID, management string, ok bool, err error)

@@ -13,13 +13,20 @@ import (
 // Generic is the plug-in of every catalogue service without one of its
 // own. When trusted access is enabled it creates the service's
 // management-account roles, and its member-account roles in every member
-// (through Organizations); accounts that join later get the member roles
-// the same way. Disabling creates nothing new and removes nothing.
+// (through Organizations), MemberBatch accounts per transaction; accounts
+// that join later get the member roles the same way. Disabling creates
+// nothing new and removes nothing.
 type Generic struct {
 	Catalogue *Catalogue
 	Org       Organization
 	Log       *slog.Logger
+	// MemberBatch is how many member accounts one transaction handles
+	// (default DefaultMemberBatch).
+	MemberBatch int
 }
+
+// DefaultMemberBatch is Generic's default MemberBatch.
+const DefaultMemberBatch = 200
 
 var _ Plugin = (*Generic)(nil)
 
@@ -31,30 +38,52 @@ func (g *Generic) HandleEvent(_ context.Context, tx store.Tx, now time.Time, e E
 	}
 	switch e.Kind {
 	case AccessEnabled:
-		for _, r := range svc.ManagementRoles() {
-			if err := g.create(tx, now, e, e.ManagementAccount, r); err != nil {
-				return err
+		enabled, _, err := g.Org.AccessEnabled(tx, e.OrgID, e.Principal)
+		if err != nil || !enabled {
+			// Disabled again since: nothing is created.
+			return err
+		}
+		if e.After == "" {
+			for _, r := range svc.ManagementRoles() {
+				if err := g.create(tx, now, e, e.ManagementAccount, r); err != nil {
+					return err
+				}
 			}
 		}
 		members := svc.MemberRoles()
 		if len(members) == 0 {
 			return nil
 		}
+		batch := g.MemberBatch
+		if batch <= 0 {
+			batch = DefaultMemberBatch
+		}
 		var accounts []string
-		if err := g.Org.Members(tx, e.OrgID, func(a string) bool {
-			if a != e.ManagementAccount {
-				accounts = append(accounts, a)
+		more := false
+		if err := g.Org.MembersAfter(tx, e.OrgID, e.After, func(a string) bool {
+			if len(accounts) == batch {
+				more = true
+				return false
 			}
+			accounts = append(accounts, a)
 			return true
 		}); err != nil {
 			return err
 		}
 		for _, a := range accounts {
+			if a == e.ManagementAccount {
+				continue
+			}
 			for _, r := range members {
-				if err := g.create(tx, now, e, a, r); err != nil {
+				if err := g.createMissing(tx, now, e, a, r); err != nil {
 					return err
 				}
 			}
+		}
+		if more {
+			next := e
+			next.After = accounts[len(accounts)-1]
+			return g.Org.Continue(tx, now, next)
 		}
 	case AccountJoined:
 		for _, r := range svc.MemberRoles() {
@@ -64,6 +93,16 @@ func (g *Generic) HandleEvent(_ context.Context, tx store.Tx, now time.Time, e E
 		}
 	}
 	return nil
+}
+
+// createMissing is create for a role the account does not have yet: a
+// service enabled again finds most of its roles in place.
+func (g *Generic) createMissing(tx store.Tx, now time.Time, e Event, account string, r SLR) error {
+	has, err := g.Org.HasRole(tx, account, r.RoleName)
+	if err != nil || has {
+		return err
+	}
+	return g.create(tx, now, e, account, r)
 }
 
 // create asks Organizations for a role; the refusals Organizations gives

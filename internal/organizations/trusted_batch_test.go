@@ -1,0 +1,113 @@
+package organizations_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+
+	"github.com/orgstack/orgstack"
+	"github.com/orgstack/orgstack/internal/iam"
+	"github.com/orgstack/orgstack/internal/jobs"
+	"github.com/orgstack/orgstack/internal/organizations"
+	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/store/memory"
+	"github.com/orgstack/orgstack/internal/trusted"
+)
+
+// countingStore counts write transactions.
+type countingStore struct {
+	store.Store
+	updates atomic.Int64
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	c.updates.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+// TestMemberRolesInBatches checks that enabling a service whose role goes
+// into every member creates it in every member, a batch of accounts per
+// transaction, and that a service disabled before its batches ran stops
+// creating roles.
+func TestMemberRolesInBatches(t *testing.T) {
+	st := &countingStore{Store: memory.New()}
+	clock := &orgstack.OffsetClock{}
+	q := jobs.New(st, clock, slog.New(slog.DiscardHandler))
+	im := iam.New(iam.Options{Store: st, Clock: clock, Jobs: q})
+	o := organizations.New(organizations.Options{Store: st, Clock: clock, Jobs: q, Roles: im, Catalogue: trusted.Default(), MaxAccounts: 20})
+	o.SetDefaultPlugin(&trusted.Generic{Catalogue: trusted.Default(), Org: o, MemberBatch: 3})
+	mgmt := orgstack.WithCaller(context.Background(), orgstack.RootCaller("111111111111", "us-east-1"))
+	// The queue runs only while settle waits for it.
+	settle := func() {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer func() { cancel(); q.Wait() }()
+		q.Start(ctx)
+		if err := q.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := o.CreateOrganization(mgmt, &organizations.CreateOrganizationRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for i := range 10 {
+		car, err := o.CreateAccount(mgmt, &organizations.CreateAccountRequest{Email: fmt.Sprintf("m%d@example.com", i), AccountName: fmt.Sprint("M", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		settle()
+		s, err := o.DescribeCreateAccountStatus(mgmt, &organizations.DescribeCreateAccountStatusRequest{CreateAccountRequestId: car.CreateAccountStatus.Id})
+		if err != nil || s.CreateAccountStatus.State != "SUCCEEDED" {
+			t.Fatalf("account %d: %+v %v", i, s, err)
+		}
+		members = append(members, s.CreateAccountStatus.AccountId)
+	}
+	has := func(account, role string) bool {
+		t.Helper()
+		var ok bool
+		if err := st.View(context.Background(), func(tx store.Tx) error {
+			var err error
+			ok, err = im.HasRole(tx, account, role)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+
+	before := st.updates.Load()
+	if err := o.EnableAWSServiceAccess(mgmt, &organizations.EnableAWSServiceAccessRequest{ServicePrincipal: "config.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	for _, a := range members {
+		if !has(a, "AWSServiceRoleForConfig") {
+			t.Errorf("member %s has no AWSServiceRoleForConfig", a)
+		}
+	}
+	// The request, then 11 accounts (10 members and the management
+	// account) three at a time: at least four job transactions.
+	if n := st.updates.Load() - before; n < 5 {
+		t.Errorf("enabling took %d write transactions; want the member roles split over at least 4 jobs", n)
+	}
+
+	// Enabled then disabled before any batch ran: no role is created.
+	if err := o.DisableAWSServiceAccess(mgmt, &organizations.DisableAWSServiceAccessRequest{ServicePrincipal: "securityhub.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.EnableAWSServiceAccess(mgmt, &organizations.EnableAWSServiceAccessRequest{ServicePrincipal: "securityhub.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.DisableAWSServiceAccess(mgmt, &organizations.DisableAWSServiceAccessRequest{ServicePrincipal: "securityhub.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	for _, a := range members {
+		if has(a, "AWSServiceRoleForSecurityHub") {
+			t.Errorf("member %s got AWSServiceRoleForSecurityHub though access was disabled before it was created", a)
+		}
+	}
+}
