@@ -156,6 +156,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	reg, observe := m.newMetrics()
 	m.Server = server.New(server.Config{
 		Services:   m.services(),
 		Identity:   identity,
@@ -163,6 +164,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Admin:      m.adminHandler(),
 		Fallback:   con,
 		Logger:     m.Logger,
+		Metrics:    reg,
+		Observe:    observe,
 	})
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
