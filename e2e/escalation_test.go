@@ -322,3 +322,103 @@ func TestEscalationMemberManagementOnly(t *testing.T) {
 	})
 	unchanged(t, s, mgmt, before)
 }
+
+// TestEscalationDelegatedAdminBeyondDelegation (b): a delegated
+// administrator of Systems Manager, named by a delegation policy that
+// grants it DescribeOrganizationalUnit and ListAccounts only, reads what it
+// is granted and is refused every write — policy management included —
+// whether it signs as its root user or as an IAM user allowed "*".
+func TestEscalationDelegatedAdminBeyondDelegation(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce)
+	ctx := context.Background()
+	root, ou, scp, delegate, other := escalationOrg(t, s)
+	c := s.orgs(mgmt)
+	if _, err := c.RegisterDelegatedAdministrator(ctx, &organizations.RegisterDelegatedAdministratorInput{AccountId: aws.String(delegate), ServicePrincipal: aws.String("ssm.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutResourcePolicy(ctx, &organizations.PutResourcePolicyInput{
+		Content: aws.String(delegationPolicy(delegate, `"organizations:DescribeOrganizationalUnit","organizations:ListAccounts"`, ""))}); err != nil {
+		t.Fatal(err)
+	}
+	key, secret := userKeys(t, s, delegate, "admin", allowAll)
+	admin := organizations.NewFromConfig(s.keyConfig(key, secret, ""))
+	// What it is granted works.
+	for _, d := range []*organizations.Client{s.orgs(delegate), admin} {
+		if _, err := d.DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: aws.String(ou)}); err != nil {
+			t.Fatalf("a granted read: %v", err)
+		}
+		if _, err := d.ListAccounts(ctx, &organizations.ListAccountsInput{}); err != nil {
+			t.Fatalf("a granted read: %v", err)
+		}
+	}
+	before := orgState(t, s, mgmt)
+	t.Run("refused", func(t *testing.T) {
+		for _, who := range []struct {
+			name string
+			c    *organizations.Client
+		}{{"root", s.orgs(delegate)}, {"admin", admin}} {
+			for _, call := range managementOnly(root, ou, delegate, other, scp) {
+				t.Run(who.name+"/"+call.name, func(t *testing.T) {
+					t.Parallel()
+					wantRefused(t, call.call(context.Background(), who.c), "AccessDeniedException", noPermissions)
+				})
+			}
+			t.Run(who.name+"/DeregisterItself", func(t *testing.T) {
+				t.Parallel()
+				_, err := who.c.DeregisterDelegatedAdministrator(context.Background(), &organizations.DeregisterDelegatedAdministratorInput{
+					AccountId: aws.String(delegate), ServicePrincipal: aws.String("ssm.amazonaws.com")})
+				wantRefused(t, err, "AccessDeniedException", noPermissions)
+			})
+		}
+	})
+	unchanged(t, s, mgmt, before)
+}
+
+// TestEscalationSelfRegistration (c): a member registering itself as
+// delegated administrator — of a service with trusted access, as a plain
+// member or as the delegated administrator of another service — is
+// refused, and the delegation policy cannot grant it the right.
+func TestEscalationSelfRegistration(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce)
+	ctx := context.Background()
+	_, _, _, member, delegate := escalationOrg(t, s)
+	c := s.orgs(mgmt)
+	if _, err := c.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("config.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RegisterDelegatedAdministrator(ctx, &organizations.RegisterDelegatedAdministratorInput{AccountId: aws.String(delegate), ServicePrincipal: aws.String("ssm.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
+	key, secret := userKeys(t, s, member, "admin", allowAll)
+	admin := organizations.NewFromConfig(s.keyConfig(key, secret, ""))
+	before := orgState(t, s, mgmt)
+	t.Run("refused", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, account, service string
+			c                      *organizations.Client
+		}{
+			{"member root", member, "ssm.amazonaws.com", s.orgs(member)},
+			{"member admin user", member, "ssm.amazonaws.com", admin},
+			{"member root, another service", member, "config.amazonaws.com", s.orgs(member)},
+			{"delegated administrator, another service", delegate, "config.amazonaws.com", s.orgs(delegate)},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				_, err := tc.c.RegisterDelegatedAdministrator(context.Background(), &organizations.RegisterDelegatedAdministratorInput{
+					AccountId: aws.String(tc.account), ServicePrincipal: aws.String(tc.service)})
+				wantRefused(t, err, "AccessDeniedException", noPermissions)
+			})
+		}
+		t.Run("through the delegation policy", func(t *testing.T) {
+			t.Parallel()
+			_, err := c.PutResourcePolicy(context.Background(), &organizations.PutResourcePolicyInput{
+				Content: aws.String(delegationPolicy(member, `"organizations:RegisterDelegatedAdministrator"`, ""))})
+			reason(t, err, "InvalidInputException", "UNSUPPORTED_ACTION_IN_RESOURCE_POLICY")
+		})
+	})
+	unchanged(t, s, mgmt, before)
+	_, err := c.ListDelegatedServicesForAccount(ctx, &organizations.ListDelegatedServicesForAccountInput{AccountId: aws.String(member)})
+	wantRefused(t, err, "AccountNotRegisteredException", "")
+}
