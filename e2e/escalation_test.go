@@ -14,8 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 const (
@@ -421,4 +423,199 @@ func TestEscalationSelfRegistration(t *testing.T) {
 	unchanged(t, s, mgmt, before)
 	_, err := c.ListDelegatedServicesForAccount(ctx, &organizations.ListDelegatedServicesForAccountInput{AccountId: aws.String(member)})
 	wantRefused(t, err, "AccountNotRegisteredException", "")
+}
+
+const orgB = "888888888888" // the management account of another organization
+
+// assumeAs runs AssumeRole with the given SDK configuration.
+func assumeAs(cfg aws.Config, roleARN, session, externalID string, seconds int32) (*sts.AssumeRoleOutput, error) {
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String(session)}
+	if externalID != "" {
+		in.ExternalId = aws.String(externalID)
+	}
+	if seconds != 0 {
+		in.DurationSeconds = aws.Int32(seconds)
+	}
+	return sts.NewFromConfig(cfg).AssumeRole(context.Background(), in)
+}
+
+// sessionConfig is an SDK configuration signing with a session's credentials.
+func (s *srv) sessionConfig(out *sts.AssumeRoleOutput) aws.Config {
+	c := out.Credentials
+	return s.keyConfig(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+}
+
+func (s *srv) createRole(t testing.TB, account, name, trust, policyDoc string) string {
+	t.Helper()
+	ctx := context.Background()
+	out, err := s.iam(account).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if policyDoc != "" {
+		if _, err := s.iam(account).PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(policyDoc)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return aws.ToString(out.Role.Arn)
+}
+
+func trustPolicy(principal, condition string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":` + principal + `},"Action":"sts:AssumeRole"` + condition + `}]}`
+}
+
+// TestEscalationAssumeRoleTrust (d): AssumeRole of a role whose trust
+// policy does not admit the caller — another account, another principal of
+// the same account, a caller outside the organization the policy names
+// with aws:PrincipalOrgID, a missing or wrong sts:ExternalId — or by a
+// caller whose own policies do not allow sts:AssumeRole, is AccessDenied.
+func TestEscalationAssumeRoleTrust(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce)
+	ctx := context.Background()
+	org, _ := newOrg(t, s, types.OrganizationFeatureSetAll)
+	member := sdkCreateAccount(t, s.orgs(mgmt), "member"+escalationMail, "Member")
+	if _, err := s.orgs(orgB).CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	onlyMgmt := s.createRole(t, mgmt, "OnlyManagement", trustPolicy(`"arn:aws:iam::`+mgmt+`:root"`, ""), allowAll)
+	onlyDeployer := s.createRole(t, mgmt, "OnlyDeployer", trustPolicy(`"arn:aws:iam::`+member+`:user/deployer"`, ""), allowAll)
+	orgOnly := s.createRole(t, mgmt, "OrgOnly", trustPolicy(`"*"`,
+		`,"Condition":{"StringEquals":{"aws:PrincipalOrgID":"`+aws.ToString(org.Id)+`"}}`), allowAll)
+	partner := s.createRole(t, mgmt, "Partner", trustPolicy(`"arn:aws:iam::`+standalone+`:root"`,
+		`,"Condition":{"StringEquals":{"sts:ExternalId":"partner-7"}}`), allowAll)
+	memberTrusted := s.createRole(t, mgmt, "MemberTrusted", trustPolicy(`"arn:aws:iam::`+member+`:root"`, ""), allowAll)
+	assumeOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
+	dk, ds := userKeys(t, s, member, "deployer", assumeOnly)
+	ik, is := userKeys(t, s, member, "intruder", allowAll)
+	nk, ns := userKeys(t, s, member, "noperm", "")
+	cfg := func(account string) aws.Config { return s.sdkConfig(account, "us-east-1") }
+
+	denied := func(who, role string) string {
+		return "User: " + who + " is not authorized to perform: sts:AssumeRole on resource: " + role
+	}
+	for _, tc := range []struct {
+		name, role, external, msg string
+		cfg                       aws.Config
+	}{
+		{"another account", onlyMgmt, "", denied("arn:aws:iam::"+member+":root", onlyMgmt), cfg(member)},
+		{"another organization's management account", onlyMgmt, "", denied("arn:aws:iam::"+orgB+":root", onlyMgmt), cfg(orgB)},
+		{"another principal of the account", onlyDeployer, "", denied("arn:aws:iam::"+member+":user/intruder", onlyDeployer), s.keyConfig(ik, is, "")},
+		{"the account's root, not the user named", onlyDeployer, "", denied("arn:aws:iam::"+member+":root", onlyDeployer), cfg(member)},
+		{"aws:PrincipalOrgID of another organization", orgOnly, "", denied("arn:aws:iam::"+orgB+":root", orgOnly), cfg(orgB)},
+		{"aws:PrincipalOrgID of no organization", orgOnly, "", denied("arn:aws:iam::"+standalone+":root", orgOnly), cfg(standalone)},
+		{"no sts:ExternalId", partner, "", denied("arn:aws:iam::"+standalone+":root", partner), cfg(standalone)},
+		{"a wrong sts:ExternalId", partner, "partner-8", denied("arn:aws:iam::"+standalone+":root", partner), cfg(standalone)},
+		{"the right sts:ExternalId, another account", partner, "partner-7", denied("arn:aws:iam::"+orgB+":root", partner), cfg(orgB)},
+		{"no identity policy allows it", memberTrusted, "", denied("arn:aws:iam::"+member+":user/noperm", memberTrusted) +
+			" because no identity-based policy allows the sts:AssumeRole action", s.keyConfig(nk, ns, "")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := assumeAs(tc.cfg, tc.role, "escalate", tc.external, 0)
+			wantRefused(t, err, "AccessDenied", tc.msg)
+			if out != nil {
+				t.Fatalf("credentials issued: %+v", out)
+			}
+		})
+	}
+	// The callers the policies name are admitted.
+	for _, ok := range []struct {
+		name, role, external string
+		cfg                  aws.Config
+	}{
+		{"the named user", onlyDeployer, "", s.keyConfig(dk, ds, "")},
+		{"a member of the organization", orgOnly, "", cfg(member)},
+		{"the management account", orgOnly, "", cfg(mgmt)},
+		{"the partner with its external id", partner, "partner-7", cfg(standalone)},
+	} {
+		if _, err := assumeAs(ok.cfg, ok.role, "allowed", ok.external, 0); err != nil {
+			t.Fatalf("%s: %v", ok.name, err)
+		}
+	}
+}
+
+// TestEscalationExpiredAndRevokedSessions (e): a session past its expiry
+// (orgstack's clock moved forward) gets ExpiredToken; a session issued
+// before IAM's "revoke active sessions" policy (deny everything with
+// DateLessThan aws:TokenIssueTime) is refused while newer sessions work;
+// a session of a deleted role is refused, even once a role of the same
+// name exists again.
+func TestEscalationExpiredAndRevokedSessions(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce, clockControl)
+	ctx := context.Background()
+	root := s.iam(mgmt)
+	trust := trustPolicy(`"arn:aws:iam::`+mgmt+`:root"`, "")
+	ops := s.createRole(t, mgmt, "Ops", trust, allowAll)
+	temp := s.createRole(t, mgmt, "Temp", trust, allowAll)
+	advance := func(d string) string {
+		code, out := s.admin(t, "POST", "/_orgstack/clock", `{"advance":"`+d+`"}`)
+		if code != 200 {
+			t.Fatalf("moving the clock: %d %v", code, out)
+		}
+		return str(out, "now")
+	}
+	session := func(role, name string) aws.Config {
+		out, err := assumeAs(s.sdkConfig(mgmt, "us-east-1"), role, name, "", 900)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := s.sessionConfig(out)
+		if _, err := iam.NewFromConfig(cfg).ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
+			t.Fatalf("a fresh session of %s: %v", role, err)
+		}
+		return cfg
+	}
+	noUser := func(name string) {
+		t.Helper()
+		_, err := root.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+		wantRefused(t, err, "NoSuchEntity", "The user with name "+name+" cannot be found.")
+	}
+
+	// Revoked: the role gets AWSRevokeOlderSessions.
+	old := session(ops, "old")
+	revokedAt := advance("2s")
+	revoke := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["*"],"Resource":["*"],` +
+		`"Condition":{"DateLessThan":{"aws:TokenIssueTime":"` + revokedAt + `"}}}]}`
+	if _, err := root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("Ops"), PolicyName: aws.String("AWSRevokeOlderSessions"), PolicyDocument: aws.String(revoke)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := iam.NewFromConfig(old).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("sneaky")})
+	wantRefused(t, err, "AccessDenied", "User: arn:aws:sts::"+mgmt+":assumed-role/Ops/old is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::"+mgmt+":user/sneaky with an explicit deny in an identity-based policy")
+	_, err = organizations.NewFromConfig(old).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	wantRefused(t, err, "AccessDeniedException", "User: arn:aws:sts::"+mgmt+":assumed-role/Ops/old is not authorized to perform: organizations:DescribeOrganization with an explicit deny in an identity-based policy")
+	advance("2s")
+	fresh := session(ops, "fresh")
+	noUser("sneaky")
+
+	// Deleted: the role goes, and comes back under the same name.
+	gone := session(temp, "gone")
+	if _, err := root.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("Temp"), PolicyName: aws.String("p")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Temp")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, when := range []string{"deleted", "recreated"} {
+		_, err = iam.NewFromConfig(gone).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ghost")})
+		wantRefused(t, err, "AccessDenied", "User: arn:aws:sts::"+mgmt+":assumed-role/Temp/gone is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::"+mgmt+":user/ghost because no identity-based policy allows the iam:CreateUser action")
+		if when == "deleted" {
+			s.createRole(t, mgmt, "Temp", trust, allowAll)
+		}
+	}
+	noUser("ghost")
+
+	// Expired: 900 seconds later.
+	advance("16m")
+	_, err = iam.NewFromConfig(fresh).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("late")})
+	wantRefused(t, err, "ExpiredToken", "The security token included in the request is expired")
+	_, err = organizations.NewFromConfig(fresh).CreateOrganization(ctx, &organizations.CreateOrganizationInput{})
+	wantRefused(t, err, "ExpiredTokenException", "The security token included in the request is expired")
+	_, err = sts.NewFromConfig(fresh).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(ops), RoleSessionName: aws.String("chain")})
+	wantRefused(t, err, "ExpiredToken", "The security token included in the request is expired")
+	noUser("late")
+	if _, err := s.orgs(mgmt).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err == nil {
+		t.Fatal("the expired session created an organization")
+	}
 }
