@@ -8,9 +8,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -18,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/orgstack/orgstack/internal/sigv4"
 )
 
 const (
@@ -618,4 +624,143 @@ func TestEscalationExpiredAndRevokedSessions(t *testing.T) {
 	if _, err := s.orgs(mgmt).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err == nil {
 		t.Fatal("the expired session created an organization")
 	}
+}
+
+// signedRequest is a raw request signed as account at the given time.
+func (s *srv) signedRequest(t testing.TB, service, target, contentType, body, account string, at time.Time) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.endpoint+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if target != "" {
+		req.Header.Set("X-Amz-Target", target)
+	}
+	sigv4.Sign(req, []byte(body), account, testSecret, "", "us-east-1", service, at)
+	return req
+}
+
+// send sends a request and returns its status and body.
+func send(t testing.TB, req *http.Request, body string) (int, string) {
+	t.Helper()
+	req.Body = io.NopCloser(strings.NewReader(body))
+	req.ContentLength = int64(len(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var expiredRE = regexp.MustCompile(`^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$`)
+
+// TestEscalationReplayAndTamper (f): a signed request replayed after
+// AWS's 15-minute window is refused as "Signature expired"; a signed
+// request whose body, operation or credentials were changed after signing
+// is refused as a signature mismatch. Nothing happens.
+func TestEscalationReplayAndTamper(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce)
+	_, root := newOrg(t, s, types.OrganizationFeatureSetAll)
+	before := orgState(t, s, mgmt)
+	stale := time.Now().Add(-16 * time.Minute)
+	s.createRole(t, mgmt, "Tamper", trustPolicy(`"arn:aws:iam::`+mgmt+`:root"`, ""), allowAll)
+
+	victimKey, _ := userKeys(t, s, mgmt, "victim", allowAll)
+	t.Run("refused", func(t *testing.T) { escalationReplayAndTamper(t, s, root, victimKey, stale) })
+	unchanged(t, s, mgmt, before)
+	users, err := s.iam(mgmt).ListUsers(context.Background(), &iam.ListUsersInput{})
+	if err != nil || len(users.Users) != 1 || aws.ToString(users.Users[0].UserName) != "victim" {
+		t.Fatalf("users after refused calls: %+v %v", users, err)
+	}
+}
+
+func escalationReplayAndTamper(t *testing.T, s *srv, root, victimKey string, stale time.Time) {
+	const jsonType = "application/x-amz-json-1.1"
+	const formType = "application/x-www-form-urlencoded; charset=utf-8"
+	createOU := func(name string) string { return `{"ParentId":"` + root + `","Name":"` + name + `"}` }
+	mismatch := "The request signature we calculated does not match the signature you provided. " +
+		"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	t.Run("replayed Organizations call", func(t *testing.T) {
+		t.Parallel()
+		req := s.signedRequest(t, "organizations", "AWSOrganizationsV20161128.CreateOrganizationalUnit", jsonType, createOU("Replayed"), mgmt, stale)
+		code, body := send(t, req, createOU("Replayed"))
+		e := decode(t, body)
+		if code != 400 || e["__type"] != "InvalidSignatureException" || !expiredRE.MatchString(str(e, "message")+str(e, "Message")) {
+			t.Fatalf("%d %s", code, body)
+		}
+	})
+	t.Run("replayed IAM call", func(t *testing.T) {
+		t.Parallel()
+		form := "Action=CreateUser&Version=2010-05-08&UserName=replayed"
+		code, body := send(t, s.signedRequest(t, "iam", "", formType, form, mgmt, stale), form)
+		if code != 403 || !strings.Contains(body, "<Code>SignatureDoesNotMatch</Code>") || !regexp.MustCompile(`<Message>Signature expired: [^<]* - 15 min\.\)</Message>`).MatchString(body) {
+			t.Fatalf("%d %s", code, body)
+		}
+	})
+	t.Run("tampered body", func(t *testing.T) {
+		t.Parallel()
+		req := s.signedRequest(t, "organizations", "AWSOrganizationsV20161128.CreateOrganizationalUnit", jsonType, createOU("Signed"), mgmt, time.Now())
+		code, body := send(t, req, createOU("Forged"))
+		if e := decode(t, body); code != 400 || e["__type"] != "InvalidSignatureException" || str(e, "message")+str(e, "Message") != mismatch {
+			t.Fatalf("%d %s", code, body)
+		}
+	})
+	t.Run("tampered operation", func(t *testing.T) {
+		t.Parallel()
+		req := s.signedRequest(t, "organizations", "AWSOrganizationsV20161128.DescribeOrganization", jsonType, "{}", mgmt, time.Now())
+		req.Header.Set("X-Amz-Target", "AWSOrganizationsV20161128.DeleteOrganization")
+		code, body := send(t, req, "{}")
+		if e := decode(t, body); code != 400 || e["__type"] != "InvalidSignatureException" || str(e, "message")+str(e, "Message") != mismatch {
+			t.Fatalf("%d %s", code, body)
+		}
+	})
+	t.Run("tampered IAM parameters", func(t *testing.T) {
+		t.Parallel()
+		form := "Action=ListUsers&Version=2010-05-08"
+		req := s.signedRequest(t, "iam", "", formType, form, mgmt, time.Now())
+		forged := "Action=CreateUser&Version=2010-05-08&UserName=forged"
+		code, body := send(t, req, forged)
+		if code != 403 || !strings.Contains(body, "<Code>SignatureDoesNotMatch</Code>") || !strings.Contains(body, "<Message>"+mismatch) {
+			t.Fatalf("%d %s", code, body)
+		}
+	})
+	t.Run("another principal's key id on a signature", func(t *testing.T) {
+		t.Parallel()
+		req := s.signedRequest(t, "organizations", "AWSOrganizationsV20161128.DescribeOrganization", jsonType, "{}", standalone, time.Now())
+		req.Header.Set("Authorization", strings.Replace(req.Header.Get("Authorization"), "Credential="+standalone, "Credential="+victimKey, 1))
+		code, body := send(t, req, "{}")
+		if e := decode(t, body); code != 400 || e["__type"] != "InvalidSignatureException" {
+			t.Fatalf("%d %s", code, body)
+		}
+	})
+	t.Run("a forged session token", func(t *testing.T) {
+		t.Parallel()
+		out, err := assumeAs(s.sdkConfig(mgmt, "us-east-1"), "arn:aws:iam::"+mgmt+":role/Missing", "missing", "", 0)
+		wantRefused(t, err, "AccessDenied", "")
+		if out != nil {
+			t.Fatal("credentials for a missing role")
+		}
+		cfg := s.keyConfig("ASIAFORGEDFORGEDFORG", "secret", "IQoJb3JpZ2luX2VjEforged")
+		_, err = organizations.NewFromConfig(cfg).CreateOrganizationalUnit(context.Background(), &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(root), Name: aws.String("Token")})
+		wantRefused(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
+	})
+	t.Run("a real session with another token", func(t *testing.T) {
+		t.Parallel()
+		a, err := assumeAs(s.sdkConfig(mgmt, "us-east-1"), "arn:aws:iam::"+mgmt+":role/Tamper", "first", "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := assumeAs(s.sdkConfig(mgmt, "us-east-1"), "arn:aws:iam::"+mgmt+":role/Tamper", "second", "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := a.Credentials
+		cfg := s.keyConfig(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(b.Credentials.SessionToken))
+		_, err = iam.NewFromConfig(cfg).CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String("forged")})
+		wantRefused(t, err, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	})
 }
