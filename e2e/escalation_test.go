@@ -764,3 +764,108 @@ func escalationReplayAndTamper(t *testing.T, s *srv, root, victimKey string, sta
 		wantRefused(t, err, "InvalidClientTokenId", "The security token included in the request is invalid.")
 	})
 }
+
+// TestEscalationServiceLinkedRoles (g): nobody — the account's root user,
+// or a member's OrganizationAccountAccessRole session with
+// AdministratorAccess — may change, delete or assume a service-linked
+// role: UnmodifiableEntity with IAM's protected-role message, AccessDenied
+// for AssumeRole. The role reads back unchanged.
+func TestEscalationServiceLinkedRoles(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce)
+	ctx := context.Background()
+	newOrg(t, s, types.OrganizationFeatureSetAll)
+	member := sdkCreateAccount(t, s.orgs(mgmt), "member"+escalationMail, "Member")
+	out, err := assumeAs(s.sdkConfig(mgmt, "us-east-1"), "arn:aws:iam::"+member+":role/OrganizationAccountAccessRole", "ops", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const slr = "AWSServiceRoleForOrganizations"
+	read := func() string {
+		r, err := s.iam(member).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(slr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inline, err := s.iam(member).ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(slr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		attached, err := s.iam(member).ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(slr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range attached.AttachedPolicies {
+			names = append(names, aws.ToString(p.PolicyArn))
+		}
+		return fmt.Sprintf("%s %s %d %v %v %v", aws.ToString(r.Role.Arn), aws.ToString(r.Role.AssumeRolePolicyDocument), aws.ToInt32(r.Role.MaxSessionDuration),
+			r.Role.PermissionsBoundary, inline.PolicyNames, names)
+	}
+	before := read()
+	protected := "Cannot perform the operation on the protected role '" + slr + "' - this role is only modifiable by AWS"
+	n := aws.String(slr)
+	changes := []struct {
+		name string
+		call func(c *iam.Client) error
+	}{
+		{"UpdateRole", func(c *iam.Client) error {
+			_, err := c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: n, MaxSessionDuration: aws.Int32(43200)})
+			return err
+		}},
+		{"UpdateAssumeRolePolicy", func(c *iam.Client) error {
+			_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: n, PolicyDocument: aws.String(trustPolicy(`"arn:aws:iam::`+member+`:root"`, ""))})
+			return err
+		}},
+		{"PutRolePolicy", func(c *iam.Client) error {
+			_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: n, PolicyName: aws.String("more"), PolicyDocument: aws.String(allowAll)})
+			return err
+		}},
+		{"DeleteRolePolicy", func(c *iam.Client) error {
+			_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: n, PolicyName: aws.String("more")})
+			return err
+		}},
+		{"AttachRolePolicy", func(c *iam.Client) error {
+			_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: n, PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
+			return err
+		}},
+		{"DetachRolePolicy", func(c *iam.Client) error {
+			_, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: n, PolicyArn: aws.String("arn:aws:iam::aws:policy/aws-service-role/AWSOrganizationsServiceTrustPolicy")})
+			return err
+		}},
+		{"PutRolePermissionsBoundary", func(c *iam.Client) error {
+			_, err := c.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: n, PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
+			return err
+		}},
+		{"DeleteRole", func(c *iam.Client) error {
+			_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: n})
+			return err
+		}},
+	}
+	t.Run("refused", func(t *testing.T) {
+		for _, who := range []struct {
+			name string
+			c    *iam.Client
+		}{{"root", s.iam(member)}, {"admin session", iam.NewFromConfig(s.sessionConfig(out))}} {
+			for _, ch := range changes {
+				t.Run(who.name+"/"+ch.name, func(t *testing.T) {
+					t.Parallel()
+					wantRefused(t, ch.call(who.c), "UnmodifiableEntity", protected)
+				})
+			}
+		}
+		for _, account := range []string{member, mgmt} {
+			t.Run("AssumeRole as "+account, func(t *testing.T) {
+				t.Parallel()
+				arn := "arn:aws:iam::" + member + ":role/aws-service-role/organizations.amazonaws.com/" + slr
+				out, err := assumeAs(s.sdkConfig(account, "us-east-1"), arn, "escalate", "", 0)
+				wantRefused(t, err, "AccessDenied", "User: arn:aws:iam::"+account+":root is not authorized to perform: sts:AssumeRole on resource: "+arn)
+				if out != nil {
+					t.Fatal("credentials issued")
+				}
+			})
+		}
+	})
+	if after := read(); after != before {
+		t.Fatalf("the service-linked role changed:\nbefore %s\nafter  %s", before, after)
+	}
+}
