@@ -869,3 +869,183 @@ func TestEscalationServiceLinkedRoles(t *testing.T) {
 		t.Fatalf("the service-linked role changed:\nbefore %s\nafter  %s", before, after)
 	}
 }
+
+// TestEscalationSCPThroughRole (h): a user of an account in an OU whose SCP
+// denies iam:CreateUser and iam:CreateAccessKey cannot reach them through
+// a role of the same account with AdministratorAccess: the SCP applies to
+// the role session too. Nor may it detach the SCP or leave.
+func TestEscalationSCPThroughRole(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce)
+	ctx := context.Background()
+	root, ou, _, restricted, _ := escalationOrg(t, s)
+	c := s.orgs(mgmt)
+	// Set up before the SCP bites: the role and the user exist already.
+	role := s.createRole(t, restricted, "Escalate", trustPolicy(`"arn:aws:iam::`+restricted+`:root"`, ""), allowAll)
+	key, secret := userKeys(t, s, restricted, "dev", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","sts:AssumeRole","organizations:*"],"Resource":"*"}]}`)
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["iam:CreateUser","iam:CreateAccessKey","organizations:LeaveOrganization"],"Resource":"*"}]}`
+	p, err := c.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("NoUsers"), Description: aws.String("d"), Type: types.PolicyTypeServiceControlPolicy, Content: aws.String(deny)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scp := aws.ToString(p.Policy.PolicySummary.Id)
+	if _, err := c.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(scp), TargetId: aws.String(ou)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(restricted), SourceParentId: aws.String(root), DestinationParentId: aws.String(ou)}); err != nil {
+		t.Fatal(err)
+	}
+	user := s.keyConfig(key, secret, "")
+	_, err = iam.NewFromConfig(user).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("shadow")})
+	wantRefused(t, err, "AccessDenied", "User: arn:aws:iam::"+restricted+":user/dev is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::"+restricted+":user/shadow with an explicit deny in a service control policy")
+	out, err := assumeAs(user, role, "detour", "", 0)
+	if err != nil {
+		t.Fatalf("assuming the role (sts:AssumeRole is not denied): %v", err)
+	}
+	session := s.sessionConfig(out)
+	before := orgState(t, s, mgmt)
+	t.Run("refused", func(t *testing.T) {
+		t.Run("CreateUser through the role", func(t *testing.T) {
+			t.Parallel()
+			_, err := iam.NewFromConfig(session).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("shadow")})
+			wantRefused(t, err, "AccessDenied", "User: arn:aws:sts::"+restricted+":assumed-role/Escalate/detour is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::"+restricted+":user/shadow with an explicit deny in a service control policy")
+		})
+		t.Run("CreateAccessKey through the role", func(t *testing.T) {
+			t.Parallel()
+			_, err := iam.NewFromConfig(session).CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("dev")})
+			wantRefused(t, err, "AccessDenied", "User: arn:aws:sts::"+restricted+":assumed-role/Escalate/detour is not authorized to perform: iam:CreateAccessKey on resource: arn:aws:iam::"+restricted+":user/dev with an explicit deny in a service control policy")
+		})
+		t.Run("CreateUser as the account's root", func(t *testing.T) {
+			t.Parallel()
+			_, err := s.iam(restricted).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("shadow")})
+			wantRefused(t, err, "AccessDenied", "")
+		})
+		for _, who := range []struct {
+			name string
+			cfg  aws.Config
+		}{{"user", user}, {"role", session}} {
+			t.Run("DetachPolicy as the "+who.name, func(t *testing.T) {
+				t.Parallel()
+				_, err := organizations.NewFromConfig(who.cfg).DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: aws.String(scp), TargetId: aws.String(ou)})
+				wantRefused(t, err, "AccessDeniedException", noPermissions)
+			})
+			t.Run("LeaveOrganization as the "+who.name, func(t *testing.T) {
+				t.Parallel()
+				_, err := organizations.NewFromConfig(who.cfg).LeaveOrganization(ctx, &organizations.LeaveOrganizationInput{})
+				wantRefused(t, err, "AccessDeniedException", "")
+				if !strings.Contains(err.Error(), "with an explicit deny in a service control policy") {
+					t.Fatalf("leaving: %v", err)
+				}
+			})
+		}
+	})
+	unchanged(t, s, mgmt, before)
+	keys, err := s.iam(restricted).ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("dev")})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 {
+		t.Fatalf("dev's keys: %+v %v", keys, err)
+	}
+	_, err = s.iam(restricted).GetUser(ctx, &iam.GetUserInput{UserName: aws.String("shadow")})
+	wantRefused(t, err, "NoSuchEntity", "")
+}
+
+// TestEscalationCrossOrganization (i): the management account of another
+// organization, and a member of it, holding valid keys, reach nothing of
+// this organization: its accounts, OUs, root and policies are not found
+// from there, and its roles do not trust them.
+func TestEscalationCrossOrganization(t *testing.T) {
+	t.Parallel()
+	s := start(t, inMemory, enforce)
+	ctx := context.Background()
+	root, ou, scp, member, _ := escalationOrg(t, s)
+	if _, err := s.orgs(orgB).CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	rootsB, err := s.orgs(orgB).ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootB := aws.ToString(rootsB.Roots[0].Id)
+	memberB := sdkCreateAccount(t, s.orgs(orgB), "b-member"+escalationMail, "BMember")
+	before := orgState(t, s, mgmt)
+	beforeB := orgState(t, s, orgB)
+	b := s.orgs(orgB)
+	str := aws.String
+	t.Run("refused", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, code string
+			call       func() error
+		}{
+			{"DescribeAccount", "AccountNotFoundException", func() error {
+				_, err := b.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: str(member)})
+				return err
+			}},
+			{"ListChildren", "ParentNotFoundException", func() error {
+				_, err := b.ListChildren(ctx, &organizations.ListChildrenInput{ParentId: str(root), ChildType: types.ChildTypeAccount})
+				return err
+			}},
+			{"ListParents", "ChildNotFoundException", func() error {
+				_, err := b.ListParents(ctx, &organizations.ListParentsInput{ChildId: str(member)})
+				return err
+			}},
+			{"DescribeOrganizationalUnit", "OrganizationalUnitNotFoundException", func() error {
+				_, err := b.DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: str(ou)})
+				return err
+			}},
+			{"DescribePolicy", "PolicyNotFoundException", func() error {
+				_, err := b.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: str(scp)})
+				return err
+			}},
+			{"AttachPolicy to its account", "TargetNotFoundException", func() error {
+				_, err := b.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: str("p-FullAWSAccess"), TargetId: str(member)})
+				return err
+			}},
+			{"AttachPolicy of its policy", "PolicyNotFoundException", func() error {
+				_, err := b.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: str(scp), TargetId: str(memberB)})
+				return err
+			}},
+			{"MoveAccount", "SourceParentNotFoundException", func() error {
+				_, err := b.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: str(member), SourceParentId: str(root), DestinationParentId: str(rootB)})
+				return err
+			}},
+			{"RemoveAccountFromOrganization", "AccountNotFoundException", func() error {
+				_, err := b.RemoveAccountFromOrganization(ctx, &organizations.RemoveAccountFromOrganizationInput{AccountId: str(member)})
+				return err
+			}},
+			{"CloseAccount", "AccountNotFoundException", func() error {
+				_, err := b.CloseAccount(ctx, &organizations.CloseAccountInput{AccountId: str(member)})
+				return err
+			}},
+			{"RegisterDelegatedAdministrator", "AccountNotFoundException", func() error {
+				_, err := b.RegisterDelegatedAdministrator(ctx, &organizations.RegisterDelegatedAdministratorInput{AccountId: str(member), ServicePrincipal: str("ssm.amazonaws.com")})
+				return err
+			}},
+			{"CreateOrganizationalUnit under its root", "ParentNotFoundException", func() error {
+				_, err := b.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: str(root), Name: str("Intruder")})
+				return err
+			}},
+			{"UpdateOrganizationalUnit", "OrganizationalUnitNotFoundException", func() error {
+				_, err := b.UpdateOrganizationalUnit(ctx, &organizations.UpdateOrganizationalUnitInput{OrganizationalUnitId: str(ou), Name: str("Taken")})
+				return err
+			}},
+			{"its member: DescribeAccount", "AccessDeniedException", func() error {
+				_, err := s.orgs(memberB).DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: str(member)})
+				return err
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				wantRefused(t, tc.call(), tc.code, "")
+			})
+		}
+		for _, account := range []string{orgB, memberB} {
+			t.Run("AssumeRole OrganizationAccountAccessRole as "+account, func(t *testing.T) {
+				t.Parallel()
+				arn := "arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"
+				_, err := assumeAs(s.sdkConfig(account, "us-east-1"), arn, "intruder", "", 0)
+				wantRefused(t, err, "AccessDenied", "User: arn:aws:iam::"+account+":root is not authorized to perform: sts:AssumeRole on resource: "+arn)
+			})
+		}
+	})
+	unchanged(t, s, mgmt, before)
+	unchanged(t, s, orgB, beforeB)
+}
