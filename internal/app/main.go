@@ -123,7 +123,9 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	roles.org = m.Organizations
 	m.Organizations.SetDefaultPlugin(&trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger})
-	m.STS = sts.New(sts.Options{Store: st, Clock: m.Clock, Roles: m.IAM})
+	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Organizations: m.Organizations, Clock: m.Clock}
+	m.STS = sts.New(sts.Options{Store: st, Clock: m.Clock, Roles: m.IAM, Keys: m.Authorizer})
+	m.Authorizer.Sessions = m.STS
 	m.SSM = ssm.New(ssm.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Catalogue: catalogue, SyncInterval: m.Config.ExplorerSyncInterval})
 	generic := &trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger}
 	m.Organizations.RegisterPlugin("ssm.amazonaws.com", &ssm.Plugin{Service: m.SSM, Fallback: generic})
@@ -134,7 +136,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.SSR = ssr.New(ssr.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Catalogue: catalogue, Sources: m.ssrSources(),
 		HistoryDays: m.Config.SSRHistoryDays, DataDir: m.ssrDatasets(), Log: m.Logger})
 	m.Organizations.RegisterPlugin(ssr.Principal, &ssr.Plugin{Service: m.SSR, Fallback: generic})
-	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Sessions: m.STS, Organizations: m.Organizations, Clock: m.Clock}
 	m.IAM.SetSimulator(m.Authorizer)
 	identity, err := m.identity()
 	if err != nil {
