@@ -198,8 +198,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.httpServer = &http.Server{Handler: m.Server, ReadHeaderTimeout: 30 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.httpServer.Serve(ln) }()
+	m.startSeed() // before the log line: health says "seeding" from the first request
 	m.Logger.Info("orgstack listening", "addr", m.Addr(), "version", Version, "memory", m.Config.Memory, "store", m.storeForLog(), "data_dir", m.dataDirForLog())
-	m.startSeed()
 	return nil
 }
 
