@@ -246,8 +246,8 @@ func (c *checker) account(a *Account, parent *OU) {
 	switch {
 	case name == "":
 		c.add(a.Line, "an account needs a name")
-	case utf8.RuneCountInString(name) > 50:
-		c.add(a.Name.Line, "account name %q is longer than 50 characters", name)
+	case utf8.RuneCountInString(name) > 128:
+		c.add(a.Name.Line, "account name %q is longer than 128 characters", name)
 	case c.f.res.accounts[name] != nil:
 		c.add(a.Name.Line, "duplicate account name %q (first on line %d)", name, c.f.res.accounts[name].Line)
 	default:
