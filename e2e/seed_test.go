@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 )
 
 const exampleOrg = "../examples/org.yaml"
@@ -388,6 +391,29 @@ organizational_units:
 	if str(creds, "AssumedRoleUser", "Arn") != "arn:aws:sts::"+app+":assumed-role/Deployer/seeded" {
 		t.Errorf("assume Deployer: %v", creds)
 	}
+	// Drift is corrected: an account moved out of its OU is moved back.
+	ctx := context.Background()
+	org := s.orgs(mgmt)
+	parents, err := org.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(app)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := aws.ToString(parents.Parents[0].Id)
+	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := org.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(app), SourceParentId: aws.String(apps), DestinationParentId: roots.Roots[0].Id}); err != nil {
+		t.Fatal(err)
+	}
+	r := orgstackSeed(t, s.clientEnv(mgmt), path)
+	if r.code != 0 || !strings.Contains(r.stdout, "0 created, 1 updated, 6 unchanged") || !strings.Contains(r.stderr, `updated account "app"`) {
+		t.Fatalf("after a move: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if parents, err = org.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(app)}); err != nil || aws.ToString(parents.Parents[0].Id) != apps {
+		t.Errorf("app is not back in Apps: %v %v", parents, err)
+	}
+
 	// A wrong secret is refused before anything is created.
 	env := append(s.clientEnv(mgmt), "AWS_SECRET_ACCESS_KEY=wrong")
 	if r := orgstackSeed(t, env, path); r.code != 1 || !strings.Contains(r.stderr, "SignatureDoesNotMatch") {
