@@ -273,4 +273,3 @@ func missingIAMTags(have []iamtypes.Tag, want map[string]string) []iamtypes.Tag 
 	}
 	return out
 }
-
