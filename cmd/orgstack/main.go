@@ -3,6 +3,7 @@
 // protocols.
 //
 //	orgstack serve [flags]   run the server
+//	orgstack config print    print the effective configuration
 //	orgstack version         print the version
 //	orgstack operations      list the implemented operations
 //	orgstack trusted-services  print an organization's trusted services
@@ -24,6 +25,10 @@ const usage = `usage: orgstack <command> [flags]
 
 commands:
   serve        run the server (see orgstack serve -h)
+  config print [flags]
+               print the effective configuration of orgstack serve with
+               the same flags, ORGSTACK_* variables and --config file, as
+               YAML, with where each value comes from; secrets redacted
   version      print the version
   operations   list every modeled operation and whether it is implemented
   trusted-services
@@ -44,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr, getenv)
+	case "config":
+		return configCommand(args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		return version(stdout)
 	case "operations":

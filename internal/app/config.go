@@ -189,8 +189,10 @@ func (c *Config) Validate() error {
 	if c.BackupJobDuration <= 0 {
 		return errors.New("backup-job-duration: must be positive")
 	}
-	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 || c.ServiceRoleDelay < 0 {
-		return errors.New("delays may not be negative")
+	for name, d := range map[string]time.Duration{"create-account-delay": c.CreateAccountDelay, "close-account-delay": c.CloseAccountDelay, "service-role-delay": c.ServiceRoleDelay} {
+		if d < 0 {
+			return fmt.Errorf("%s: may not be negative", name)
+		}
 	}
 	switch c.Auth {
 	case "open":

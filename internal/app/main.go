@@ -172,6 +172,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	reg, observe := m.newMetrics()
 	m.Server = server.New(server.Config{
 		Services:   m.services(),
 		Identity:   identity,
@@ -179,6 +180,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Admin:      m.adminHandler(),
 		Fallback:   con,
 		Logger:     m.Logger,
+		Metrics:    reg,
+		Observe:    observe,
 	})
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
