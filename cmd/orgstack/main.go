@@ -8,6 +8,7 @@
 //	orgstack operations      list the implemented operations
 //	orgstack trusted-services  print an organization's trusted services
 //	orgstack ssr ...         Self-Service Reporting reports
+//	orgstack seed FILE.yaml  create an organization from a file
 package main
 
 import (
@@ -34,6 +35,8 @@ commands:
                print a running server's view of an organization's trusted
                services: trusted access, delegated administrators, and
                where each service-linked role exists or is pending
+  seed         create the organization a YAML file describes on a running
+               server (see orgstack seed -h)
   ssr          Self-Service Reporting: patch, backup and incident reports
                of an account or an organization (see orgstack ssr help)
 `
@@ -56,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return trustedServices(args[1:], stdout, stderr, getenv)
 	case "ssr":
 		return ssrCommand(args[1:], stdout, stderr, getenv)
+	case "seed":
+		return seedCommand(args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

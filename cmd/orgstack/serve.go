@@ -22,6 +22,10 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		fmt.Fprintln(stderr, "orgstack:", err)
 		return 2
 	}
+	if err := withSeeder(m); err != nil {
+		fmt.Fprintln(stderr, "orgstack:", err)
+		return 1
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := m.Run(ctx); err != nil {

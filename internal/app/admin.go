@@ -13,7 +13,7 @@ import (
 
 // adminHandler serves orgstack's own endpoints:
 //
-//	GET  /_orgstack/health   200 {"status":"ready",...} once serving
+//	GET  /_orgstack/health   200 {"status":"ready",...} once serving; 503 {"status":"seeding",...} while --seed runs
 //	POST /_orgstack/reset    wipe all state
 //	POST /moto-api/reset     the same, for suites written for moto's server
 //	GET  /_orgstack/clock    the clock: {"now":...,"offsetSeconds":...}
@@ -65,6 +65,10 @@ func (m *Main) adminHandler() http.Handler {
 		writeJSON(w, http.StatusAccepted, map[string]any{"assessments": n})
 	})
 	mux.HandleFunc("GET /_orgstack/health", func(w http.ResponseWriter, r *http.Request) {
+		if m.seeding.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "seeding", "version": Version, "memory": m.Config.Memory})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": Version, "memory": m.Config.Memory})
 	})
 	reset := func(w http.ResponseWriter, r *http.Request) {

@@ -67,6 +67,9 @@ type Config struct {
 	PprofAddr string
 	// RootKeysFile lists root access keys: [{"accessKeyId","accountId","secretAccessKey"}].
 	RootKeysFile string
+	// SeedFile is a seed file (see internal/seed) applied once the server
+	// listens; Main.Seeder applies it.
+	SeedFile string
 }
 
 // DefaultDataDir is $XDG_DATA_HOME/orgstack, or ~/.local/share/orgstack.
@@ -130,6 +133,7 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.StringVar(&c.RootSecret, "root-secret", env("ORGSTACK_ROOT_SECRET", c.RootSecret), "enforce mode: the secret of each account's root key, whose id is the account id (ORGSTACK_ROOT_SECRET)")
 	fs.StringVar(&c.RootKeysFile, "root-keys", env("ORGSTACK_ROOT_KEYS", c.RootKeysFile), "JSON `FILE` of root access keys [{\"accessKeyId\",\"accountId\",\"secretAccessKey\"}] (ORGSTACK_ROOT_KEYS)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("ORGSTACK_PPROF_ADDR", c.PprofAddr), "serve Go's profiler (/debug/pprof/) on this loopback `HOST:PORT`, for profiling benchmarks (ORGSTACK_PPROF_ADDR)")
+	fs.StringVar(&c.SeedFile, "seed", env("ORGSTACK_SEED", c.SeedFile), "YAML `FILE` describing an organization to create at start, as orgstack seed does; /_orgstack/health answers 503 until it is done (ORGSTACK_SEED)")
 	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
 	return fs
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orgstack/orgstack"
@@ -57,6 +58,17 @@ type Main struct {
 	Catalogue     *trusted.Catalogue
 	Authorizer    *auth.Authorizer
 
+	// Seeder applies Config.SeedFile once the server listens (cmd/orgstack
+	// plugs in internal/seed); while it runs /_orgstack/health answers
+	// 503 "seeding", and its failure stops the server with its error.
+	Seeder Seeder
+
+	ident       *auth.Identity
+	seeding     atomic.Bool
+	seedCancel  context.CancelFunc
+	seedDone    chan struct{}
+	failMu      sync.Mutex
+	failure     error
 	httpServer  *http.Server
 	pprofServer *http.Server
 	listener    net.Listener
@@ -85,6 +97,9 @@ func (m *Main) Endpoint() string { return "http://" + m.Addr() }
 func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Validate(); err != nil {
 		return err
+	}
+	if m.Config.SeedFile != "" && m.Seeder == nil {
+		return errNoSeeder
 	}
 	if m.Logger == nil {
 		m.Logger = newLogger(m.Config, os.Stderr)
@@ -142,6 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	m.ident = identity
 	var authorizer server.Authorizer
 	if m.Config.Auth == string(auth.Enforce) {
 		authorizer = m.Authorizer
@@ -186,6 +202,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.httpServer = &http.Server{Handler: m.Server, ReadHeaderTimeout: 30 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.httpServer.Serve(ln) }()
+	m.startSeed() // before the log line: health says "seeding" from the first request
 	m.Logger.Info("orgstack listening", "addr", m.Addr(), "version", Version, "memory", m.Config.Memory, "store", m.storeForLog(), "data_dir", m.dataDirForLog())
 	return nil
 }
@@ -264,7 +281,9 @@ func (m *Main) Wait() error {
 	err := <-m.served
 	m.served <- err
 	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+		m.failMu.Lock()
+		defer m.failMu.Unlock()
+		return m.failure
 	}
 	return err
 }
@@ -274,6 +293,10 @@ func (m *Main) Wait() error {
 func (m *Main) Close() error {
 	var err error
 	m.closeOnce.Do(func() {
+		if m.seedCancel != nil {
+			m.seedCancel()
+			<-m.seedDone
+		}
 		if m.httpServer != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			err = m.httpServer.Shutdown(ctx)
