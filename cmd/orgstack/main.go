@@ -7,6 +7,7 @@
 //	orgstack operations      list the implemented operations
 //	orgstack trusted-services  print an organization's trusted services
 //	orgstack ssr ...         Self-Service Reporting reports
+//	orgstack state ...       export, import or reset a server's state
 package main
 
 import (
@@ -31,6 +32,8 @@ commands:
                where each service-linked role exists or is pending
   ssr          Self-Service Reporting: patch, backup and incident reports
                of an account or an organization (see orgstack ssr help)
+  state        export a running server's state as a snapshot, import one,
+               or reset the state (see orgstack state help)
 `
 
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -49,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return trustedServices(args[1:], stdout, stderr, getenv)
 	case "ssr":
 		return ssrCommand(args[1:], stdout, stderr, getenv)
+	case "state":
+		return stateCommand(args[1:], os.Stdin, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
