@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -220,5 +222,87 @@ func TestSnapshotRefused(t *testing.T) {
 	sameView(t, "after refused PUTs", s.view(t), before)
 	if !strings.Contains(empty, `{"end":true,"records":0,`) {
 		t.Fatalf("export of an empty state:\n%s", empty)
+	}
+}
+
+// records is a snapshot's record lines, without header and trailer.
+func records(t *testing.T, snap string) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(snap, "\n"), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("not a snapshot:\n%s", snap)
+	}
+	return lines[1 : len(lines)-1]
+}
+
+// TestSnapshotBoltPostgres moves an organization from the embedded store
+// to PostgreSQL and back.
+func TestSnapshotBoltPostgres(t *testing.T) {
+	t.Parallel()
+	src := boltServer(t)
+	buildOrganization(t, src)
+	before := src.view(t)
+	snap := src.stateOK(t, nil, "export")
+
+	pg := postgresServer(t)
+	pg.stateOK(t, []byte(snap), "import", "-")
+	sameView(t, "on PostgreSQL", pg.view(t), before)
+	fromPG := pg.stateOK(t, nil, "export")
+	if !strings.Contains(strings.SplitN(fromPG, "\n", 2)[0], `"store":"postgres"`) {
+		t.Fatalf("header of PostgreSQL's export: %.200s", fromPG)
+	}
+	if got, want := records(t, fromPG), records(t, snap); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("PostgreSQL exported other records than it imported: %d lines, want %d", len(got), len(want))
+	}
+
+	back := boltServer(t)
+	back.stateOK(t, []byte(fromPG), "import", "-")
+	sameView(t, "back on bolt", back.view(t), before)
+}
+
+// TestSnapshotPendingJobs exports a state with an account still being
+// created and the clock moved forward: the server importing it takes the
+// clock over and finishes the creation when it is due.
+func TestSnapshotPendingJobs(t *testing.T) {
+	t.Parallel()
+	src := start(t, clockControl, func(c *app.Config) { c.CreateAccountDelay = time.Hour })
+	if code, v := src.admin(t, http.MethodPost, "/_orgstack/clock", `{"advance":"240h"}`); code != http.StatusOK {
+		t.Fatalf("advancing the clock: %d %v", code, v)
+	}
+	ctx := context.Background()
+	if _, err := src.orgs(mgmt).CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: types.OrganizationFeatureSetAll}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := src.orgs(mgmt).CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("late@example.com"), AccountName: aws.String("Late")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := src.stateOK(t, nil, "export")
+	if !strings.Contains(snap, `"k":"job/`) {
+		t.Fatalf("the snapshot holds no pending job:\n%s", snap)
+	}
+
+	dst := start(t, clockControl)
+	dst.stateOK(t, []byte(snap), "import", "-")
+	if _, v := dst.admin(t, http.MethodGet, "/_orgstack/clock", ""); v["offsetSeconds"].(float64) < 240*3600 {
+		t.Fatalf("after import the clock is %v; want the snapshot's offset of 240h", v)
+	}
+	st, err := dst.orgs(mgmt).DescribeCreateAccountStatus(ctx, &organizations.DescribeCreateAccountStatusInput{CreateAccountRequestId: out.CreateAccountStatus.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CreateAccountStatus.State != types.CreateAccountStateInProgress {
+		t.Fatalf("right after import the creation is %s, want IN_PROGRESS", st.CreateAccountStatus.State)
+	}
+	if code, v := dst.admin(t, http.MethodPost, "/_orgstack/clock", `{"advance":"2h"}`); code != http.StatusOK {
+		t.Fatalf("advancing the clock: %d %v", code, v)
+	}
+	eventually(t, "the imported account creation to finish", func() bool {
+		st, err := dst.orgs(mgmt).DescribeCreateAccountStatus(ctx, &organizations.DescribeCreateAccountStatusInput{CreateAccountRequestId: out.CreateAccountStatus.Id})
+		return err == nil && st.CreateAccountStatus.State == types.CreateAccountStateSucceeded
+	})
+	accounts := dst.awsOK(t, mgmt, "organizations", "list-accounts")
+	if !strings.Contains(fmt.Sprint(accounts), "late@example.com") {
+		t.Fatalf("list-accounts after the job ran: %v", accounts)
 	}
 }
