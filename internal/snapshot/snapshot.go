@@ -99,19 +99,22 @@ func Write(w io.Writer, tx store.Tx, h Header) (int, error) {
 	bw.Write(head)
 	bw.WriteByte('\n')
 	n := 0
-	var compact bytes.Buffer
 	err = tx.Scan("", "", func(k string, v []byte) (bool, error) {
 		n++
-		if utf8.ValidString(k) {
+		switch {
+		case plainKey(k):
+			bw.WriteString(`{"k":"`)
+			bw.WriteString(k)
+			bw.WriteByte('"')
+		case utf8.ValidString(k):
 			bw.WriteString(`{"k":`)
 			writeString(bw, k)
-		} else {
+		default:
 			bw.WriteString(`{"kb":"`)
 			bw.WriteString(base64.StdEncoding.EncodeToString([]byte(k)))
 			bw.WriteByte('"')
 		}
-		compact.Reset()
-		if json.Valid(v) && json.Compact(&compact, v) == nil && bytes.Equal(compact.Bytes(), v) {
+		if compactJSON(v) {
 			bw.WriteString(`,"v":`)
 			bw.Write(v)
 		} else {
@@ -134,6 +137,38 @@ func Write(w io.Writer, tx store.Tx, h Header) (int, error) {
 	}
 	_, err = w.Write(append(trailer, '\n'))
 	return n, err
+}
+
+// plainKey reports whether k is written as a JSON string as it is.
+func plainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// compactJSON reports whether v is one JSON value without insignificant
+// white space, which a snapshot embeds as it is.
+func compactJSON(v []byte) bool {
+	if !json.Valid(v) {
+		return false
+	}
+	inString, escaped := false, false
+	for _, c := range v {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return true
 }
 
 func writeString(w *bufio.Writer, s string) {
@@ -199,6 +234,10 @@ func Read(r io.Reader) (Header, []store.Record, error) {
 		if err != nil && err != io.EOF {
 			return h, nil, readErr(err)
 		}
+		if rec, ok := fastRecord(raw); ok {
+			recs = append(recs, rec)
+			continue
+		}
 		var l line
 		if err := json.Unmarshal(raw, &l); err != nil {
 			if !bytes.HasSuffix(raw, []byte("\n")) {
@@ -243,6 +282,25 @@ func Compatible(h Header) error {
 		return fmt.Errorf("%w: snapshot state version %d is not supported: this orgstack reads state version %d%s", ErrIncompatible, h.StateVersion, StateVersion, from)
 	}
 	return nil
+}
+
+// fastRecord decodes the common record line, {"k":"<plain key>","v":<JSON>},
+// without a general JSON decoder. ok is false for any other line.
+func fastRecord(raw []byte) (r store.Record, ok bool) {
+	const open, mid = `{"k":"`, `","v":`
+	if !bytes.HasPrefix(raw, []byte(open)) || !bytes.HasSuffix(raw, []byte("}\n")) {
+		return r, false
+	}
+	rest := raw[len(open) : len(raw)-2]
+	i := bytes.Index(rest, []byte(mid))
+	if i <= 0 {
+		return r, false
+	}
+	key, value := rest[:i], rest[i+len(mid):]
+	if !plainKey(string(key)) || len(value) == 0 || !json.Valid(value) {
+		return r, false
+	}
+	return store.Record{Key: string(key), Value: bytes.Clone(value)}, true
 }
 
 func (l *line) record() (store.Record, error) {
