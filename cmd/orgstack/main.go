@@ -9,6 +9,7 @@
 //	orgstack trusted-services  print an organization's trusted services
 //	orgstack ssr ...         Self-Service Reporting reports
 //	orgstack seed FILE.yaml  create an organization from a file
+//	orgstack state ...       export, import or reset a server's state
 package main
 
 import (
@@ -39,6 +40,8 @@ commands:
                server (see orgstack seed -h)
   ssr          Self-Service Reporting: patch, backup and incident reports
                of an account or an organization (see orgstack ssr help)
+  state        export a running server's state as a snapshot, import one,
+               or reset the state (see orgstack state help)
 `
 
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -61,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return ssrCommand(args[1:], stdout, stderr, getenv)
 	case "seed":
 		return seedCommand(args[1:], stdout, stderr, getenv)
+	case "state":
+		return stateCommand(args[1:], os.Stdin, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -40,6 +40,10 @@ type Config struct {
 	CloseAccountDelay  time.Duration
 	MaxAccounts        int
 	ClockControl       bool
+	// StateControl allows, in enforce mode, the state endpoints
+	// (/_orgstack/state, /_orgstack/reset) from clients that are not on
+	// loopback. In open mode they are always allowed.
+	StateControl bool
 	// ServiceRoleDelay is how long a trusted service takes to create its
 	// service-linked roles after it hears of a change.
 	ServiceRoleDelay time.Duration
@@ -135,6 +139,7 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("ORGSTACK_PPROF_ADDR", c.PprofAddr), "serve Go's profiler (/debug/pprof/) on this loopback `HOST:PORT`, for profiling benchmarks (ORGSTACK_PPROF_ADDR)")
 	fs.StringVar(&c.SeedFile, "seed", env("ORGSTACK_SEED", c.SeedFile), "YAML `FILE` describing an organization to create at start, as orgstack seed does; /_orgstack/health answers 503 until it is done (ORGSTACK_SEED)")
 	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
+	fs.BoolVar(&c.StateControl, "state-control", envBool(env("ORGSTACK_STATE_CONTROL", ""), c.StateControl), "enforce mode: allow exporting, importing and resetting the state (/_orgstack/state, /_orgstack/reset) from clients not on loopback (ORGSTACK_STATE_CONTROL)")
 	return fs
 }
 

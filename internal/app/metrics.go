@@ -52,6 +52,7 @@ func (m *Main) newMetrics() (*metrics.Registry, func(*server.Outcome)) {
 	return r, observe
 }
 
+// storeKind names the store this process keeps its state in.
 func (m *Main) storeKind() string {
 	switch {
 	case m.Config.Store != "":
