@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -114,5 +116,49 @@ func TestGracefulShutdown(t *testing.T) {
 	ou, err := s2.orgs(mgmt).DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: aws.String(out.OrganizationalUnit.Id)})
 	if err != nil || aws.ToString(ou.OrganizationalUnit.Name) != "in-flight" {
 		t.Fatalf("the in-flight request's OU after a restart: %+v %v", ou, err)
+	}
+}
+
+// TestShutdownTimeout: a request still in flight when --shutdown-timeout
+// runs out does not keep the binary alive; it closes its store and exits,
+// reporting the cut-off, and the state opens again.
+func TestShutdownTimeout(t *testing.T) {
+	choosesOwnStore(t)
+	t.Parallel()
+	dir := t.TempDir()
+	p := startProcess(t, "--data-dir", dir, "--shutdown-timeout", "300ms")
+	s := &srv{t: t, endpoint: p.endpoint}
+	newOrg(t, s, types.OrganizationFeatureSetAll)
+
+	// Headers and half a body, and then nothing.
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.endpoint, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 100\r\n\r\n{\"Parent"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatalf("exit after the shutdown timeout: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("orgstack still running 20s after SIGTERM with a 300ms shutdown timeout")
+	}
+	t.Logf("exited %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+
+	p2 := startProcess(t, "--data-dir", dir)
+	if _, err := (&srv{t: t, endpoint: p2.endpoint}).orgs(mgmt).DescribeOrganization(context.Background(), &organizations.DescribeOrganizationInput{}); err != nil {
+		t.Fatalf("the organization after a cut-off shutdown: %v", err)
 	}
 }
