@@ -1,6 +1,9 @@
 package orgstack
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // PrincipalType says what kind of identity made a request.
 type PrincipalType string
@@ -44,6 +47,12 @@ type Caller struct {
 	// ServicePrincipal is set when a trusted service acts through its
 	// service-linked role (Type == PrincipalService).
 	ServicePrincipal string
+	// TokenIssueTime is when the temporary credentials of a role session
+	// were issued (aws:TokenIssueTime); zero for long-term credentials.
+	TokenIssueTime time.Time
+	// SourceIdentity is the source identity a role session was started
+	// with (aws:SourceIdentity), if any.
+	SourceIdentity string
 }
 
 // Partition returns the AWS partition of the caller's region.

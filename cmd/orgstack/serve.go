@@ -15,13 +15,16 @@ import (
 
 func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 	m := app.NewMain()
-	fs := m.Config.FlagSet("orgstack serve", getenv)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
+	if _, err := m.Config.Load("orgstack serve", args, getenv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintln(stderr, "orgstack:", err)
 		return 2
+	}
+	if err := withSeeder(m); err != nil {
+		fmt.Fprintln(stderr, "orgstack:", err)
+		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -13,9 +13,11 @@ import (
 
 // adminHandler serves orgstack's own endpoints:
 //
-//	GET  /_orgstack/health   200 {"status":"ready",...} once serving
+//	GET  /_orgstack/health   200 {"status":"ready",...} once serving; 503 {"status":"seeding",...} while --seed runs
 //	POST /_orgstack/reset    wipe all state
 //	POST /moto-api/reset     the same, for suites written for moto's server
+//	GET  /_orgstack/state    export a snapshot of the whole state (state.go)
+//	PUT  /_orgstack/state    import a snapshot, replacing the whole state (POST too)
 //	GET  /_orgstack/clock    the clock: {"now":...,"offsetSeconds":...}
 //	POST /_orgstack/clock    {"advance":"36h"} moves it forward (needs --clock-control)
 //	GET  /_orgstack/organizations                           every organization
@@ -65,20 +67,27 @@ func (m *Main) adminHandler() http.Handler {
 		writeJSON(w, http.StatusAccepted, map[string]any{"assessments": n})
 	})
 	mux.HandleFunc("GET /_orgstack/health", func(w http.ResponseWriter, r *http.Request) {
+		if m.seeding.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "seeding", "version": Version, "memory": m.Config.Memory})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": Version, "memory": m.Config.Memory})
 	})
 	reset := func(w http.ResponseWriter, r *http.Request) {
-		if err := store.Wipe(r.Context(), m.Store); err != nil {
+		if !m.stateAllowed(w, r) {
+			return
+		}
+		if err := m.wipeState(r); err != nil {
 			m.Logger.Error("reset failed", "error", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "reset failed"})
 			return
 		}
-		m.Clock.SetOffset(0)
 		m.Logger.Info("state reset")
 		writeJSON(w, http.StatusOK, map[string]any{"status": "reset"})
 	}
 	mux.HandleFunc("POST /_orgstack/reset", reset)
 	mux.HandleFunc("POST /moto-api/reset", reset)
+	m.stateHandlers(mux)
 	mux.HandleFunc("GET /_orgstack/clock", func(w http.ResponseWriter, r *http.Request) {
 		m.writeClock(w)
 	})

@@ -41,6 +41,10 @@ type Config struct {
 	CloseAccountDelay  time.Duration
 	MaxAccounts        int
 	ClockControl       bool
+	// StateControl allows, in enforce mode, the state endpoints
+	// (/_orgstack/state, /_orgstack/reset) from clients that are not on
+	// loopback. In open mode they are always allowed.
+	StateControl bool
 	// ServiceRoleDelay is how long a trusted service takes to create its
 	// service-linked roles after it hears of a change.
 	ServiceRoleDelay time.Duration
@@ -76,6 +80,9 @@ type Config struct {
 	RateBurst int
 	// ShutdownTimeout is how long Close waits for in-flight requests.
 	ShutdownTimeout time.Duration
+	// SeedFile is a seed file (see internal/seed) applied once the server
+	// listens; Main.Seeder applies it.
+	SeedFile string
 }
 
 // DefaultDataDir is $XDG_DATA_HOME/orgstack, or ~/.local/share/orgstack.
@@ -146,7 +153,9 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat(env("ORGSTACK_RATE_LIMIT", ""), c.RateLimit), "requests per second each calling account may make on average, 0 for no limit; over it a caller gets its service's throttling error (ORGSTACK_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", envInt(env("ORGSTACK_RATE_BURST", ""), c.RateBurst), "with --rate-limit, how many requests a calling account may make at once (ORGSTACK_RATE_BURST)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(env("ORGSTACK_SHUTDOWN_TIMEOUT", ""), c.ShutdownTimeout), "on SIGTERM or SIGINT, how long to wait for in-flight requests before closing (ORGSTACK_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.SeedFile, "seed", env("ORGSTACK_SEED", c.SeedFile), "YAML `FILE` describing an organization to create at start, as orgstack seed does; /_orgstack/health answers 503 until it is done (ORGSTACK_SEED)")
 	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
+	fs.BoolVar(&c.StateControl, "state-control", envBool(env("ORGSTACK_STATE_CONTROL", ""), c.StateControl), "enforce mode: allow exporting, importing and resetting the state (/_orgstack/state, /_orgstack/reset) from clients not on loopback (ORGSTACK_STATE_CONTROL)")
 	return fs
 }
 
@@ -227,8 +236,10 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout < 0 {
 		return errors.New("shutdown-timeout: may not be negative")
 	}
-	if c.CreateAccountDelay < 0 || c.CloseAccountDelay < 0 || c.ServiceRoleDelay < 0 {
-		return errors.New("delays may not be negative")
+	for name, d := range map[string]time.Duration{"create-account-delay": c.CreateAccountDelay, "close-account-delay": c.CloseAccountDelay, "service-role-delay": c.ServiceRoleDelay} {
+		if d < 0 {
+			return fmt.Errorf("%s: may not be negative", name)
+		}
 	}
 	switch c.Auth {
 	case "open":

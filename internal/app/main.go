@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orgstack/orgstack"
@@ -57,6 +58,17 @@ type Main struct {
 	Catalogue     *trusted.Catalogue
 	Authorizer    *auth.Authorizer
 
+	// Seeder applies Config.SeedFile once the server listens (cmd/orgstack
+	// plugs in internal/seed); while it runs /_orgstack/health answers
+	// 503 "seeding", and its failure stops the server with its error.
+	Seeder Seeder
+
+	ident       *auth.Identity
+	seeding     atomic.Bool
+	seedCancel  context.CancelFunc
+	seedDone    chan struct{}
+	failMu      sync.Mutex
+	failure     error
 	httpServer  *http.Server
 	pprofServer *http.Server
 	listener    net.Listener
@@ -85,6 +97,9 @@ func (m *Main) Endpoint() string { return "http://" + m.Addr() }
 func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Validate(); err != nil {
 		return err
+	}
+	if m.Config.SeedFile != "" && m.Seeder == nil {
+		return errNoSeeder
 	}
 	if m.Logger == nil {
 		m.Logger = newLogger(m.Config, os.Stderr)
@@ -123,7 +138,9 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	roles.org = m.Organizations
 	m.Organizations.SetDefaultPlugin(&trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger})
-	m.STS = sts.New(sts.Options{Store: st, Clock: m.Clock, Roles: m.IAM})
+	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Organizations: m.Organizations, Clock: m.Clock}
+	m.STS = sts.New(sts.Options{Store: st, Clock: m.Clock, Roles: m.IAM, Keys: m.Authorizer})
+	m.Authorizer.Sessions = m.STS
 	m.SSM = ssm.New(ssm.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Catalogue: catalogue, SyncInterval: m.Config.ExplorerSyncInterval})
 	generic := &trusted.Generic{Catalogue: catalogue, Org: m.Organizations, Log: m.Logger}
 	m.Organizations.RegisterPlugin("ssm.amazonaws.com", &ssm.Plugin{Service: m.SSM, Fallback: generic})
@@ -134,13 +151,13 @@ func (m *Main) Run(ctx context.Context) error {
 	m.SSR = ssr.New(ssr.Options{Store: st, Clock: m.Clock, Jobs: m.Jobs, Org: m.Organizations, Catalogue: catalogue, Sources: m.ssrSources(),
 		HistoryDays: m.Config.SSRHistoryDays, DataDir: m.ssrDatasets(), Log: m.Logger})
 	m.Organizations.RegisterPlugin(ssr.Principal, &ssr.Plugin{Service: m.SSR, Fallback: generic})
-	m.Authorizer = &auth.Authorizer{Store: st, Principals: iamPrincipals{m.IAM}, Sessions: m.STS, Organizations: m.Organizations, Clock: m.Clock}
 	m.IAM.SetSimulator(m.Authorizer)
 	identity, err := m.identity()
 	if err != nil {
 		_ = st.Close()
 		return err
 	}
+	m.ident = identity
 	var authorizer server.Authorizer
 	if m.Config.Auth == string(auth.Enforce) {
 		authorizer = m.Authorizer
@@ -156,6 +173,7 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = st.Close()
 		return err
 	}
+	reg, observe := m.newMetrics()
 	m.Server = server.New(server.Config{
 		Services:   m.services(),
 		Identity:   identity,
@@ -163,6 +181,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Admin:      m.adminHandler(),
 		Fallback:   con,
 		Logger:     m.Logger,
+		Metrics:    reg,
+		Observe:    observe,
 
 		MaxBodyBytes: m.Config.MaxBodyBytes,
 		RateLimit:    m.Config.RateLimit,
@@ -186,6 +206,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.httpServer = &http.Server{Handler: m.Server, ReadHeaderTimeout: 30 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.httpServer.Serve(ln) }()
+	m.startSeed() // before the log line: health says "seeding" from the first request
 	m.Logger.Info("orgstack listening", "addr", m.Addr(), "version", Version, "memory", m.Config.Memory, "store", m.storeForLog(), "data_dir", m.dataDirForLog())
 	return nil
 }
@@ -264,7 +285,9 @@ func (m *Main) Wait() error {
 	err := <-m.served
 	m.served <- err
 	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+		m.failMu.Lock()
+		defer m.failMu.Unlock()
+		return m.failure
 	}
 	return err
 }
@@ -277,6 +300,10 @@ func (m *Main) Wait() error {
 func (m *Main) Close() error {
 	var err error
 	m.closeOnce.Do(func() {
+		if m.seedCancel != nil {
+			m.seedCancel()
+			<-m.seedDone
+		}
 		if m.httpServer != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 			if err = m.httpServer.Shutdown(ctx); err != nil {

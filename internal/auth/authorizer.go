@@ -202,6 +202,15 @@ func (a *Authorizer) inputs(tx store.Tx, c orgstack.Caller, remoteAddr string) (
 	if ip, _, err := net.SplitHostPort(remoteAddr); err == nil {
 		pctx["aws:SourceIp"] = []string{ip}
 	}
+	if !c.TokenIssueTime.IsZero() {
+		// Temporary credentials only: long-term keys have no issue time,
+		// so a DateLessThan on it (IAM's "revoke active sessions") never
+		// matches them.
+		pctx["aws:TokenIssueTime"] = []string{c.TokenIssueTime.UTC().Format(time.RFC3339)}
+	}
+	if c.SourceIdentity != "" {
+		pctx["aws:SourceIdentity"] = []string{c.SourceIdentity}
+	}
 	if c.Type == orgstack.PrincipalService {
 		pctx["aws:PrincipalIsAWSService"] = []string{"true"}
 		pctx["aws:PrincipalServiceName"] = []string{c.ServicePrincipal}
@@ -252,6 +261,15 @@ func (a *Authorizer) inputs(tx store.Tx, c orgstack.Caller, remoteAddr string) (
 		}
 	}
 	return in, pctx, nil
+}
+
+// ConditionKeys returns the global condition keys that describe c as a
+// principal (aws:PrincipalAccount, aws:PrincipalArn, aws:PrincipalOrgID,
+// aws:PrincipalOrgPaths, aws:PrincipalTag/…, aws:TokenIssueTime, …): what
+// a resource policy, such as a role's trust policy, sees of its caller.
+func (a *Authorizer) ConditionKeys(tx store.Tx, c orgstack.Caller) (map[string][]string, error) {
+	_, pctx, err := a.inputs(tx, c, "")
+	return pctx, err
 }
 
 // principalARN is what aws:PrincipalArn says: the role's ARN for a role

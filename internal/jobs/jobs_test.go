@@ -191,3 +191,80 @@ func TestPollingFindsJobsOtherProcessesQueued(t *testing.T) {
 		t.Fatalf("Pending = %d, %v; want the job done", n, err)
 	}
 }
+
+// countingStore counts write transactions.
+type countingStore struct {
+	store.Store
+	updates atomic.Int32
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	c.updates.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+// Small jobs due together run in one transaction, in queue order; one
+// that fails rolls back none of the others' effects, which commit once.
+func TestSmallJobsShareATransaction(t *testing.T) {
+	for _, failing := range []bool{false, true} {
+		st := &countingStore{Store: memory.New()}
+		clock := &orgstack.OffsetClock{}
+		q := New(st, clock, quiet())
+		var failures atomic.Int32
+		q.HandleSmall("append", func(_ context.Context, tx store.Tx, _ time.Time, j *Job) error {
+			var p struct{ N int }
+			if err := j.Decode(&p); err != nil {
+				return err
+			}
+			// Job 5 fails in the group and again alone.
+			if failing && p.N == 5 && failures.Add(1) <= 2 {
+				_ = tx.Put("log/poison", nil)
+				return errors.New("first attempt fails")
+			}
+			v, err := tx.Get("log")
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			return tx.Put("log", append(v, byte('a'+p.N)))
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		now := clock.Now()
+		if err := st.Update(ctx, func(tx store.Tx) error {
+			for i := range 10 {
+				if _, err := q.Enqueue(tx, "append", struct{ N int }{i}, now, now.Add(time.Duration(i))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := st.updates.Load()
+		q.Start(ctx)
+		waitFor(t, "the jobs", func() bool { n, _, _ := q.Pending(ctx); return n == 0 })
+		cancel()
+		q.Wait()
+		var log []byte
+		var poison bool
+		_ = st.View(context.Background(), func(tx store.Tx) error {
+			log, _ = tx.Get("log")
+			poison, _ = store.Exists(tx, "log/poison")
+			return nil
+		})
+		if failing {
+			// The group rolls back and its jobs run one at a time: job 5
+			// fails again and waits for its retry, the others neither
+			// wait for it nor run twice.
+			if string(log) != "abcdeghijf" || poison {
+				t.Fatalf("log %q (poison %v): want job 5 last, every job once, the failed attempts rolled back", log, poison)
+			}
+			continue
+		}
+		if string(log) != "abcdefghij" {
+			t.Fatalf("log %q, want every job once in queue order", log)
+		}
+		if n := st.updates.Load() - before; n != 1 {
+			t.Fatalf("ten small jobs took %d transactions, want 1", n)
+		}
+	}
+}

@@ -51,8 +51,9 @@ func kCARTime(o string, t time.Time, id string) string {
 }
 
 // CreateAccount starts creating a member account. The request is answered
-// at once with State IN_PROGRESS; a job finishes it (after
-// Options.CreateAccountDelay) as SUCCEEDED, or as FAILED with a reason
+// at once with State IN_PROGRESS; a job finishes it after
+// Options.CreateAccountDelay (or, without a delay, the request's own
+// transaction does) as SUCCEEDED, or as FAILED with a reason
 // (EMAIL_ALREADY_EXISTS, ACCOUNT_LIMIT_EXCEEDED).
 func (s *Service) CreateAccount(ctx context.Context, in *CreateAccountRequest) (*CreateAccountResponse, error) {
 	var out *CreateAccountResponse
@@ -101,11 +102,16 @@ func (s *Service) CreateAccount(ctx context.Context, in *CreateAccountRequest) (
 		if err := v.tx.Put(kCARTime(v.org.ID, v.now, id), []byte(id)); err != nil {
 			return err
 		}
-		if _, err := s.opt.Jobs.Enqueue(v.tx, jobCreateAccount, createAccountJob{Org: v.org.ID, Request: id}, v.now, v.now.Add(s.opt.CreateAccountDelay)); err != nil {
-			return err
-		}
+		// The answer says IN_PROGRESS, as AWS's always does.
 		out = &CreateAccountResponse{CreateAccountStatus: r.status()}
-		return nil
+		if s.opt.CreateAccountDelay <= 0 {
+			// Without a delay the request finishes in its own
+			// transaction: the first DescribeCreateAccountStatus sees
+			// the outcome, and no job costs a commit of its own.
+			return s.finishCreateAccount(v.tx, v.now, v.org.ID, id)
+		}
+		_, err = s.opt.Jobs.Enqueue(v.tx, jobCreateAccount, createAccountJob{Org: v.org.ID, Request: id}, v.now, v.now.Add(s.opt.CreateAccountDelay))
+		return err
 	})
 	return out, err
 }
@@ -115,12 +121,21 @@ type createAccountJob struct {
 	Request string `json:"request"`
 }
 
-// runCreateAccount finishes a CreateAccount request.
+// runCreateAccount finishes a CreateAccount request after
+// Options.CreateAccountDelay.
 func (s *Service) runCreateAccount(_ context.Context, tx store.Tx, now time.Time, job *jobs.Job) error {
 	var p createAccountJob
 	if err := job.Decode(&p); err != nil {
 		return err
 	}
+	return s.finishCreateAccount(tx, now, p.Org, p.Request)
+}
+
+// finishCreateAccount finishes the CreateAccount request reqID of
+// organization orgID, if it is still in progress: the account is created
+// (SUCCEEDED), or the request FAILED with a reason.
+func (s *Service) finishCreateAccount(tx store.Tx, now time.Time, orgID, reqID string) error {
+	p := createAccountJob{Org: orgID, Request: reqID}
 	var r createAccountRecord
 	if err := store.GetJSON(tx, kCAR(p.Org, p.Request), &r); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -89,8 +89,10 @@ func New(opt Options) *Service {
 		opt.MaxAccounts = 10
 	}
 	s := &Service{opt: opt, plugins: map[string]trusted.Plugin{}}
-	opt.Jobs.Handle(jobCreateAccount, s.runCreateAccount)
-	opt.Jobs.Handle(jobCloseAccount, s.runCloseAccount)
+	// Finishing a CreateAccount or a CloseAccount writes a few records
+	// whatever the organization's size: many finish in one commit.
+	opt.Jobs.HandleSmall(jobCreateAccount, s.runCreateAccount)
+	opt.Jobs.HandleSmall(jobCloseAccount, s.runCloseAccount)
 	opt.Jobs.Handle(jobTrustedEvent, s.runTrustedEvent)
 	return s
 }

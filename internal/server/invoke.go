@@ -35,6 +35,10 @@ func (s *Server) Service(name string) *Service {
 // the API's way and never around it.
 func (s *Server) Invoke(ctx context.Context, caller orgstack.Caller, service, operation string, input map[string]any, remoteAddr string) (*wire.Operation, any, error) {
 	c := &call{requestID: orgstack.NewUUID(), caller: caller}
+	if rc := requestCall(ctx); rc != nil && rc.kind == KindConsole {
+		// The console's page request is made by this identity.
+		rc.setCaller(caller)
+	}
 	svc := s.Service(service)
 	if svc == nil {
 		return nil, nil, orgstack.NewError("UnknownOperationException", http.StatusBadRequest, "No service "+service+" is served here.")

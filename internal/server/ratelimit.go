@@ -81,7 +81,7 @@ func (l *limiter) sweep(t time.Time) {
 // made more requests than --rate-limit and --rate-burst allow, and nil
 // otherwise (or when there is no limit).
 func (s *Server) throttle(c *call) *orgstack.Error {
-	if s.limiter == nil || s.limiter.allow(c.caller.AccountID) {
+	if s.limiter == nil || s.limiter.allow(c.getCaller().AccountID) {
 		return nil
 	}
 	return throttlingError(c.svc)

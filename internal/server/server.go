@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orgstack/orgstack"
@@ -78,6 +79,12 @@ type Config struct {
 	// longer one is answered 413 RequestEntityTooLarge, and no more than
 	// MaxBodyBytes+1 bytes of it are ever read.
 	MaxBodyBytes int64
+
+	// Metrics serves GET /metrics (may be nil).
+	Metrics http.Handler
+	// Observe, when set, is told of every request once it is answered
+	// (for metrics). It must be safe for concurrent use and quick.
+	Observe func(*Outcome)
 	// RateLimit is how many requests per second each calling account may
 	// make on average (0: no limit); RateBurst how many at once. Over it
 	// a caller gets its service's throttling error.
@@ -129,15 +136,45 @@ func New(cfg Config) *Server {
 // Services returns the configured services.
 func (s *Server) Services() []*Service { return s.cfg.Services }
 
-// ServeHTTP implements http.Handler.
+// Kinds of request, as logged and counted.
+const (
+	KindAPI     = "api"     // an AWS API call (or a request that tried to be one)
+	KindAdmin   = "admin"   // orgstack's own endpoints: /_orgstack/, /moto-api/
+	KindMetrics = "metrics" // GET /metrics
+	KindConsole = "console" // the web console, and any other path it answers
+)
+
+// Outcome is what the server tells of one answered request: it is logged
+// as one line and handed to Config.Observe.
+type Outcome struct {
+	Kind      string
+	RequestID string // the x-amzn-RequestId header of the response
+	Method    string
+	Path      string
+	// Service is the model's service ID ("Organizations") and Operation
+	// the operation's name, for API calls that got that far.
+	Service   string
+	Operation string
+	// AccountID and Principal identify the caller once known (for the
+	// console, the identity of the signed-in session).
+	AccountID string
+	Principal string
+	Status    int
+	ErrorCode string // the AWS error code of an API error; "" on success
+	Latency   time.Duration
+}
+
+// ServeHTTP implements http.Handler. Every request, of every kind, passes
+// here: it gets a request id (the x-amzn-RequestId header), is answered by
+// the API pipeline, the admin endpoints, the metrics endpoint or the
+// console, and is then logged and observed once, with whatever the
+// pipeline learned about it (service, operation, caller, error code).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Admin != nil && (strings.HasPrefix(r.URL.Path, "/_orgstack/") || strings.HasPrefix(r.URL.Path, "/moto-api/")) {
-		s.cfg.Admin.ServeHTTP(w, r)
-		return
-	}
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-	c := &call{requestID: orgstack.NewUUID()}
+	c := &call{requestID: orgstack.NewUUID(), kind: KindAPI}
+	rec.Header().Set(protocol.HeaderRequestID, c.requestID)
+	r = r.WithContext(context.WithValue(r.Context(), callKey{}, c))
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic serving request", "request_id", c.requestID, "panic", p, "stack", string(debug.Stack()))
@@ -145,18 +182,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeError(rec, c, orgstack.InternalError())
 			}
 		}
-		s.logRequest(r, c, rec, time.Since(start))
+		s.finish(r, c, rec, time.Since(start))
 	}()
-	s.serve(rec, r, c)
+	switch {
+	case s.cfg.Admin != nil && (strings.HasPrefix(r.URL.Path, "/_orgstack/") || strings.HasPrefix(r.URL.Path, "/moto-api/")):
+		c.kind = KindAdmin
+		s.cfg.Admin.ServeHTTP(rec, r)
+	case s.cfg.Metrics != nil && r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		c.kind = KindMetrics
+		s.cfg.Metrics.ServeHTTP(rec, r)
+	default:
+		s.serve(rec, r, c)
+	}
 }
 
 // call is what the pipeline learns about one request as it goes.
 type call struct {
 	requestID string
+	kind      string
 	svc       *Service
 	op        *wire.Operation
-	caller    orgstack.Caller
 	errCode   string
+
+	mu     sync.Mutex // guards caller: the console may learn it from Invoke
+	caller orgstack.Caller
+}
+
+func (c *call) setCaller(caller orgstack.Caller) {
+	c.mu.Lock()
+	c.caller = caller
+	c.mu.Unlock()
+}
+
+func (c *call) getCaller() orgstack.Caller {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.caller
+}
+
+type callKey struct{}
+
+// requestCall is the call of the HTTP request ctx belongs to, or nil.
+func requestCall(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
 }
 
 func (s *Server) serve(w *recorder, r *http.Request, c *call) {
@@ -183,6 +252,7 @@ func (s *Server) serve(w *recorder, r *http.Request, c *call) {
 	}
 	if svc == nil {
 		if s.cfg.Fallback != nil && authErr != nil && r.Header.Get(protocol.HeaderAmzTarget) == "" {
+			c.kind = KindConsole
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			s.cfg.Fallback.ServeHTTP(w, r)
 			return
@@ -204,8 +274,9 @@ func (s *Server) serve(w *recorder, r *http.Request, c *call) {
 		s.writeError(w, c, apiError(err, svc.Model.Protocol))
 		return
 	}
-	c.caller = caller
+	c.setCaller(caller)
 	ctx = orgstack.WithCaller(ctx, caller)
+	// From here on the caller is known.
 	if e := s.throttle(c); e != nil {
 		s.writeError(w, c, e)
 		return
@@ -321,26 +392,52 @@ func (s *Server) writeError(w *recorder, c *call, e *orgstack.Error) {
 	c.svc.Codec.WriteError(w, c.svc.Model, e, c.requestID)
 }
 
-func (s *Server) logRequest(r *http.Request, c *call, w *recorder, d time.Duration) {
-	attrs := []any{
-		"request_id", c.requestID,
-		"method", r.Method,
-		"status", w.status,
-		"latency_ms", float64(d.Microseconds()) / 1000,
+// finish logs the request as one line and hands its outcome to the
+// observer. Nothing from the request's headers, query or body is logged
+// but its method and path: no credentials, signatures or secrets.
+func (s *Server) finish(r *http.Request, c *call, w *recorder, d time.Duration) {
+	caller := c.getCaller()
+	o := Outcome{
+		Kind: c.kind, RequestID: c.requestID, Method: r.Method, Path: r.URL.Path,
+		AccountID: caller.AccountID, Principal: caller.ARN,
+		Status: w.status, ErrorCode: c.errCode, Latency: d,
 	}
 	if c.svc != nil {
-		attrs = append(attrs, "service", c.svc.Model.ServiceID)
+		o.Service = c.svc.Model.ServiceID
 	}
 	if c.op != nil {
-		attrs = append(attrs, "operation", c.op.Name)
+		o.Operation = c.op.Name
 	}
-	if c.caller.AccountID != "" {
-		attrs = append(attrs, "account", c.caller.AccountID, "principal", c.caller.ARN)
+	level := slog.LevelInfo
+	if o.Status >= 500 {
+		level = slog.LevelError
 	}
-	if c.errCode != "" {
-		attrs = append(attrs, "error", c.errCode)
+	if s.log.Enabled(r.Context(), level) {
+		attrs := []slog.Attr{
+			slog.String("request_id", o.RequestID),
+			slog.String("kind", o.Kind),
+			slog.String("method", o.Method),
+			slog.String("path", o.Path),
+			slog.Int("status", o.Status),
+			slog.Float64("latency_ms", float64(d.Microseconds())/1000),
+		}
+		if o.Service != "" {
+			attrs = append(attrs, slog.String("service", o.Service))
+		}
+		if o.Operation != "" {
+			attrs = append(attrs, slog.String("operation", o.Operation))
+		}
+		if o.AccountID != "" {
+			attrs = append(attrs, slog.String("account", o.AccountID), slog.String("principal", o.Principal))
+		}
+		if o.ErrorCode != "" {
+			attrs = append(attrs, slog.String("error_code", o.ErrorCode))
+		}
+		s.log.LogAttrs(context.Background(), level, "request", attrs...)
 	}
-	s.log.Info("request", attrs...)
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(&o)
+	}
 }
 
 type recorder struct {

@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
 )
 
 // ErrNotFound is returned by Tx.Get when the key does not exist.
@@ -42,8 +44,48 @@ type Store interface {
 	// have effects outside the transaction; use Tx.OnCommit for those.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
+	// Replace makes records the whole state, atomically: afterwards the
+	// store holds exactly those keys and values, and every transaction
+	// sees either all of the old state or all of the new one, never a
+	// mix. Keys must be non-empty and distinct, or Replace returns an
+	// error wrapping ErrInvalidRecords and changes nothing. The store
+	// keeps its own copy of the values. Replace returns once the new state
+	// is durable (unless the backend is explicitly non-durable, like
+	// memory); on any error the old state is untouched. It returns
+	// ErrClosed after Close. OnCommit callbacks of other transactions are
+	// unaffected.
+	Replace(ctx context.Context, records []Record) error
+
 	// Close releases the store. Calls after Close return ErrClosed.
 	Close() error
+}
+
+// Record is one key and its value, as Replace takes them.
+type Record struct {
+	Key   string
+	Value []byte
+}
+
+// ErrInvalidRecords is wrapped by Replace's error when a key is empty or
+// repeated.
+var ErrInvalidRecords = errors.New("store: invalid records")
+
+// SortRecords returns a copy of records sorted by key, or an error
+// wrapping ErrInvalidRecords when a key is empty or appears twice.
+// Backends call it at the start of Replace.
+func SortRecords(records []Record) ([]Record, error) {
+	out := make([]Record, len(records))
+	copy(out, records)
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	for i, r := range out {
+		if r.Key == "" {
+			return nil, fmt.Errorf("%w: empty key", ErrInvalidRecords)
+		}
+		if i > 0 && out[i-1].Key == r.Key {
+			return nil, fmt.Errorf("%w: key %q appears twice", ErrInvalidRecords, r.Key)
+		}
+	}
+	return out, nil
 }
 
 // Tx is one transaction. It must not be used after the function it was

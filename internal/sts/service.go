@@ -33,11 +33,21 @@ type Roles interface {
 	ManagedPolicyDocument(tx store.Tx, arn string) (string, bool, error)
 }
 
+// CallerKeys gives the global condition keys of a caller as a resource
+// policy sees them (aws:PrincipalOrgID, aws:PrincipalAccount,
+// aws:PrincipalTag/…, aws:TokenIssueTime, …).
+type CallerKeys interface {
+	ConditionKeys(tx store.Tx, c orgstack.Caller) (map[string][]string, error)
+}
+
 // Options configures a Service.
 type Options struct {
 	Store store.Store
 	Clock orgstack.Clock
 	Roles Roles
+	// Keys, when set, supplies the caller's global condition keys to
+	// trust policies; without it trust policies see only sts: keys.
+	Keys CallerKeys
 }
 
 // Service implements the STS API. It is safe for concurrent use.

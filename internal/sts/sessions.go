@@ -33,17 +33,22 @@ type sessionRecord struct {
 	SessionPolicy   string    `json:"sessionPolicy,omitempty"`
 	SessionPolicies []string  `json:"sessionPolicyArns,omitempty"`
 	SourceIdentity  string    `json:"sourceIdentity,omitempty"`
+	// IssuedAt is when the credentials were issued (aws:TokenIssueTime);
+	// zero in sessions stored before it was recorded.
+	IssuedAt time.Time `json:"issuedAt,omitempty"`
 }
 
 func (r *sessionRecord) caller() orgstack.Caller {
 	return orgstack.Caller{
-		AccountID:   r.Account,
-		ARN:         "arn:" + r.Partition + ":sts::" + r.Account + ":assumed-role/" + r.RoleName + "/" + r.SessionName,
-		UserID:      r.RoleID + ":" + r.SessionName,
-		Type:        orgstack.PrincipalAssumedRole,
-		RoleName:    r.RoleName,
-		RoleARN:     r.RoleARN,
-		SessionName: r.SessionName,
+		AccountID:      r.Account,
+		ARN:            "arn:" + r.Partition + ":sts::" + r.Account + ":assumed-role/" + r.RoleName + "/" + r.SessionName,
+		UserID:         r.RoleID + ":" + r.SessionName,
+		Type:           orgstack.PrincipalAssumedRole,
+		RoleName:       r.RoleName,
+		RoleARN:        r.RoleARN,
+		SessionName:    r.SessionName,
+		TokenIssueTime: r.IssuedAt,
+		SourceIdentity: r.SourceIdentity,
 	}
 }
 
@@ -83,7 +88,13 @@ func (s *Service) AssumeRole(ctx context.Context, in *AssumeRoleRequest) (*Assum
 		if err != nil {
 			return denied
 		}
-		keys := map[string][]string{"sts:RoleSessionName": {in.RoleSessionName}}
+		keys := map[string][]string{}
+		if s.opt.Keys != nil {
+			if keys, err = s.opt.Keys.ConditionKeys(tx, c); err != nil {
+				return err
+			}
+		}
+		keys["sts:RoleSessionName"] = []string{in.RoleSessionName}
 		if in.ExternalId != "" {
 			keys["sts:ExternalId"] = []string{in.ExternalId}
 		}
@@ -127,7 +138,7 @@ func (s *Service) AssumeRole(ctx context.Context, in *AssumeRoleRequest) (*Assum
 			AccessKeyID: key, Secret: orgstack.RandomString(secretAlphabet, 40), Token: newSessionToken(),
 			Expiration: now.Add(time.Duration(duration) * time.Second), Account: roleARN.AccountID, Partition: roleARN.Partition,
 			RoleName: role.Name, RoleARN: role.ARN, RoleID: role.ID, SessionName: in.RoleSessionName,
-			SessionPolicy: in.Policy, SessionPolicies: arns, SourceIdentity: in.SourceIdentity,
+			SessionPolicy: in.Policy, SessionPolicies: arns, SourceIdentity: in.SourceIdentity, IssuedAt: now,
 		}
 		if err := store.PutJSON(tx, kSession(key), r); err != nil {
 			return err

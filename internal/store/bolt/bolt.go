@@ -348,6 +348,45 @@ func (s *Store) Wipe(ctx context.Context) error {
 	return err
 }
 
+// Replace deletes and recreates the bucket and writes records into it, in
+// key order, in one durable transaction. It returns ErrClosed after Close.
+func (s *Store) Replace(ctx context.Context, records []store.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sorted, err := store.SortRecords(records)
+	if err != nil {
+		return err
+	}
+	started := false
+	err = s.db.Update(func(btx *bbolt.Tx) error {
+		started = true
+		if err := btx.DeleteBucket(s.bucket); err != nil {
+			return fmt.Errorf("bolt: replace: %w", err)
+		}
+		b, err := btx.CreateBucket(s.bucket)
+		if err != nil {
+			return fmt.Errorf("bolt: replace: %w", err)
+		}
+		// Keys arrive in order: fill pages completely.
+		b.FillPercent = 1
+		for _, r := range sorted {
+			v := r.Value
+			if v == nil {
+				v = []byte{}
+			}
+			if err := b.Put([]byte(r.Key), v); err != nil {
+				return fmt.Errorf("bolt: replace: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil && !started {
+		return s.txError(err, false)
+	}
+	return err
+}
+
 // Size returns the exact number of keys and the size of the data file in
 // bytes. Counting keys walks every page of the bucket, so it costs time
 // proportional to the data. It returns ErrClosed after Close.

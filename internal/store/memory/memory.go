@@ -143,6 +143,32 @@ func (s *Store) Wipe(ctx context.Context) error {
 	return nil
 }
 
+// Replace builds a tree of records and publishes it with one pointer swap:
+// Views already running keep their snapshot, later ones see only the new
+// state. It returns ErrClosed after Close.
+func (s *Store) Replace(ctx context.Context, records []store.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sorted, err := store.SortRecords(records)
+	if err != nil {
+		return err
+	}
+	tree := newTree()
+	var n int64
+	for _, r := range sorted {
+		tree.Load(item{key: r.Key, value: append([]byte{}, r.Value...)})
+		n += int64(len(r.Key) + len(r.Value))
+	}
+	s.writer.Lock()
+	defer s.writer.Unlock()
+	if s.current.Load() == nil {
+		return store.ErrClosed
+	}
+	s.current.Store(&state{tree: tree, bytes: n})
+	return nil
+}
+
 // Size reports the number of keys and the total length of keys and values
 // in the latest committed state, in constant time. It returns ErrClosed
 // after Close.

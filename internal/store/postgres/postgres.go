@@ -287,6 +287,65 @@ func (s *Store) Wipe(ctx context.Context) error {
 	return nil
 }
 
+// Replace implements store.Store: one SERIALIZABLE transaction deletes
+// every row and copies records in (DELETE rather than TRUNCATE, which is
+// not MVCC-safe: a concurrent snapshot could see an empty table). It is
+// retried, like Update, when it conflicts with other transactions.
+func (s *Store) Replace(ctx context.Context, records []store.Record) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	sorted, err := store.SortRecords(records)
+	if err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.replaceOnce(ctx, sorted)
+		if err == nil {
+			return nil
+		}
+		if !retryable(err) {
+			return s.connErr(err)
+		}
+		if attempt >= maxAttempts || ctx.Err() != nil {
+			return fmt.Errorf("postgres: replace kept conflicting after %d attempts: %w", attempt, err)
+		}
+		backoff(attempt)
+	}
+}
+
+func (s *Store) replaceOnce(ctx context.Context, records []store.Record) error {
+	pt, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = pt.Rollback(rctx)
+		cancel()
+	}()
+	if _, err := pt.Exec(ctx, `DELETE FROM `+s.table()); err != nil {
+		return err
+	}
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(records) {
+			return nil, nil
+		}
+		r := records[i]
+		i++
+		v := r.Value
+		if v == nil {
+			v = []byte{}
+		}
+		return []any{[]byte(r.Key), v}, nil
+	})
+	if _, err := pt.CopyFrom(ctx, pgx.Identifier{s.schema, "kv"}, []string{"key", "value"}, src); err != nil {
+		return err
+	}
+	return pt.Commit(ctx)
+}
+
 // Size implements store.Sizer.
 func (s *Store) Size() (keys, bytes int64, err error) {
 	if s.closed.Load() {

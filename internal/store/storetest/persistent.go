@@ -22,6 +22,7 @@ func RunPersistent(t *testing.T, open func(t *testing.T, dir string) store.Store
 		{"Reopen", testReopen},
 		{"ReopenManyKeys", testReopenManyKeys},
 		{"ReopenAfterWipe", testReopenAfterWipe},
+		{"ReopenAfterReplace", testReopenAfterReplace},
 		{"ReopenRepeatedly", testReopenRepeatedly},
 	}
 	for _, tc := range cases {
@@ -127,6 +128,16 @@ func testReopenAfterWipe(t *testing.T, reopen func() store.Store) {
 	s = reopen()
 	wantKeys(t, "keys after Wipe and reopen", viewKeys(t, s, "", ""), []string{"survivor"})
 	wantValue(t, s, "survivor", "yes")
+}
+
+func testReopenAfterReplace(t *testing.T, reopen func() store.Store) {
+	s := reopen()
+	putStrings(t, s, "a", "1", "b", "2", "c/d", "3")
+	mustReplace(t, s, []store.Record{{Key: "b", Value: []byte("new")}, {Key: "e", Value: []byte("5")}})
+	s = reopen()
+	wantKeys(t, "keys after Replace and reopen", viewKeys(t, s, "", ""), []string{"b", "e"})
+	wantValue(t, s, "b", "new")
+	wantValue(t, s, "e", "5")
 }
 
 func testReopenRepeatedly(t *testing.T, reopen func() store.Store) {

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	cases = append(cases, txCases()...)
 	cases = append(cases, concurrencyCases()...)
 	cases = append(cases, extensionCases()...)
+	cases = append(cases, replaceCases()...)
 	cases = append(cases, volumeCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
