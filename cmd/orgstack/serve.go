@@ -36,6 +36,8 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 	case <-ctx.Done():
 	case <-waitChan(m):
 	}
+	// A second SIGTERM or SIGINT while shutting down kills the process.
+	stop()
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(stderr, "orgstack: shutdown:", err)
 		return 1

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -71,6 +72,14 @@ type Config struct {
 	PprofAddr string
 	// RootKeysFile lists root access keys: [{"accessKeyId","accountId","secretAccessKey"}].
 	RootKeysFile string
+	// MaxBodyBytes caps request bodies; longer ones are answered 413.
+	MaxBodyBytes int64
+	// RateLimit is the requests per second each calling account may make
+	// on average (0: no limit); RateBurst how many it may make at once.
+	RateLimit float64
+	RateBurst int
+	// ShutdownTimeout is how long Close waits for in-flight requests.
+	ShutdownTimeout time.Duration
 	// SeedFile is a seed file (see internal/seed) applied once the server
 	// listens; Main.Seeder applies it.
 	SeedFile string
@@ -103,6 +112,9 @@ func DefaultConfig() Config {
 		SSRHistoryDays:        90,
 		BackupJobDuration:     2 * time.Second,
 		JobPollInterval:       time.Second,
+		MaxBodyBytes:          10 << 20,
+		RateBurst:             20,
+		ShutdownTimeout:       10 * time.Second,
 	}
 }
 
@@ -137,6 +149,10 @@ func (c *Config) FlagSet(name string, getenv func(string) string) *flag.FlagSet 
 	fs.StringVar(&c.RootSecret, "root-secret", env("ORGSTACK_ROOT_SECRET", c.RootSecret), "enforce mode: the secret of each account's root key, whose id is the account id (ORGSTACK_ROOT_SECRET)")
 	fs.StringVar(&c.RootKeysFile, "root-keys", env("ORGSTACK_ROOT_KEYS", c.RootKeysFile), "JSON `FILE` of root access keys [{\"accessKeyId\",\"accountId\",\"secretAccessKey\"}] (ORGSTACK_ROOT_KEYS)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("ORGSTACK_PPROF_ADDR", c.PprofAddr), "serve Go's profiler (/debug/pprof/) on this loopback `HOST:PORT`, for profiling benchmarks (ORGSTACK_PPROF_ADDR)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", envInt64(env("ORGSTACK_MAX_BODY_BYTES", ""), c.MaxBodyBytes), "largest request body accepted, in bytes; longer ones are answered 413 RequestEntityTooLarge (ORGSTACK_MAX_BODY_BYTES)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat(env("ORGSTACK_RATE_LIMIT", ""), c.RateLimit), "requests per second each calling account may make on average, 0 for no limit; over it a caller gets its service's throttling error (ORGSTACK_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", envInt(env("ORGSTACK_RATE_BURST", ""), c.RateBurst), "with --rate-limit, how many requests a calling account may make at once (ORGSTACK_RATE_BURST)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(env("ORGSTACK_SHUTDOWN_TIMEOUT", ""), c.ShutdownTimeout), "on SIGTERM or SIGINT, how long to wait for in-flight requests before closing (ORGSTACK_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.SeedFile, "seed", env("ORGSTACK_SEED", c.SeedFile), "YAML `FILE` describing an organization to create at start, as orgstack seed does; /_orgstack/health answers 503 until it is done (ORGSTACK_SEED)")
 	fs.BoolVar(&c.ClockControl, "clock-control", envBool(env("ORGSTACK_CLOCK_CONTROL", ""), c.ClockControl), "allow POST /_orgstack/clock to move orgstack's clock forward (ORGSTACK_CLOCK_CONTROL)")
 	fs.BoolVar(&c.StateControl, "state-control", envBool(env("ORGSTACK_STATE_CONTROL", ""), c.StateControl), "enforce mode: allow exporting, importing and resetting the state (/_orgstack/state, /_orgstack/reset) from clients not on loopback (ORGSTACK_STATE_CONTROL)")
@@ -153,6 +169,20 @@ func envBool(s string, def bool) bool {
 func envDuration(s string, def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(s); err == nil {
 		return d
+	}
+	return def
+}
+
+func envInt64(s string, def int64) int64 {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n
+	}
+	return def
+}
+
+func envFloat(s string, def float64) float64 {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return f
 	}
 	return def
 }
@@ -193,6 +223,18 @@ func (c *Config) Validate() error {
 	}
 	if c.BackupJobDuration <= 0 {
 		return errors.New("backup-job-duration: must be positive")
+	}
+	if c.MaxBodyBytes < 1 {
+		return errors.New("max-body-bytes: must be at least 1")
+	}
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		return errors.New("rate-limit: must be a number of requests per second, 0 for no limit")
+	}
+	if c.RateBurst < 1 {
+		return errors.New("rate-burst: must be at least 1")
+	}
+	if c.ShutdownTimeout < 0 {
+		return errors.New("shutdown-timeout: may not be negative")
 	}
 	for name, d := range map[string]time.Duration{"create-account-delay": c.CreateAccountDelay, "close-account-delay": c.CloseAccountDelay, "service-role-delay": c.ServiceRoleDelay} {
 		if d < 0 {

@@ -183,6 +183,10 @@ func (m *Main) Run(ctx context.Context) error {
 		Logger:     m.Logger,
 		Metrics:    reg,
 		Observe:    observe,
+
+		MaxBodyBytes: m.Config.MaxBodyBytes,
+		RateLimit:    m.Config.RateLimit,
+		RateBurst:    m.Config.RateBurst,
 	})
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
@@ -288,8 +292,11 @@ func (m *Main) Wait() error {
 	return err
 }
 
-// Close stops accepting requests, lets in-flight ones finish (up to 10
-// seconds), stops the job worker and closes the store.
+// Close stops accepting requests, lets in-flight ones finish (up to
+// Config.ShutdownTimeout; those still running then are cut off and Close
+// returns an error), stops the job worker (jobs not yet run, and one cut
+// short, stay queued in the store for the next start) and closes the
+// store.
 func (m *Main) Close() error {
 	var err error
 	m.closeOnce.Do(func() {
@@ -298,8 +305,11 @@ func (m *Main) Close() error {
 			<-m.seedDone
 		}
 		if m.httpServer != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err = m.httpServer.Shutdown(ctx)
+			ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+			if err = m.httpServer.Shutdown(ctx); err != nil {
+				m.Logger.Warn("requests still in flight at the shutdown timeout were cut off", "timeout", m.Config.ShutdownTimeout)
+				_ = m.httpServer.Close()
+			}
 			cancel()
 		}
 		if m.pprofServer != nil {

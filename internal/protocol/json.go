@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -17,11 +18,15 @@ import (
 )
 
 // ParseJSON decodes a JSON document (numbers kept exact). An empty body
-// is an empty object.
+// is an empty object. A body that is not UTF-8 is an error (encoding/json
+// would quietly replace the bad bytes).
 func ParseJSON(body []byte) (any, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return map[string]any{}, nil
+	}
+	if !utf8.Valid(body) {
+		return nil, errors.New("the JSON document is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

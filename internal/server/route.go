@@ -26,13 +26,12 @@ func (s *Server) route(r *http.Request, body []byte, auth *sigv4.Auth) (svc *Ser
 		}
 	}
 	var form map[string][]string
+	var formErr error
 	if svc == nil || svc.Model.Protocol == "query" {
-		if f, ferr := awsquery.Form(r, queryBody(r, body)); ferr == nil {
-			form = f
-			if svc == nil {
-				if v := f["Version"]; len(v) > 0 {
-					svc = s.byVersion[v[0]]
-				}
+		form, formErr = awsquery.Form(r, queryBody(r, body))
+		if formErr == nil && svc == nil {
+			if v := form["Version"]; len(v) > 0 {
+				svc = s.byVersion[v[0]]
 			}
 		}
 	}
@@ -50,6 +49,9 @@ func (s *Server) route(r *http.Request, body []byte, auth *sigv4.Auth) (svc *Ser
 	m := svc.Model
 	switch m.Protocol {
 	case "json":
+		if e := jsonRequestError(r); e != nil {
+			return svc, nil, nil, e
+		}
 		name, ok := strings.CutPrefix(target, m.TargetPrefix+".")
 		if ok {
 			op = m.Operation(name)
@@ -58,9 +60,16 @@ func (s *Server) route(r *http.Request, body []byte, auth *sigv4.Auth) (svc *Ser
 			return svc, nil, nil, orgstack.NewError("UnknownOperationException", http.StatusBadRequest, "")
 		}
 	case "query":
+		if formErr != nil {
+			return svc, nil, nil, awsquery.MalformedQueryString()
+		}
 		var action string
 		if v := form["Action"]; len(v) > 0 {
 			action = v[0]
+		}
+		if action == "" {
+			return svc, nil, nil, orgstack.NewError("MissingAction", http.StatusBadRequest,
+				"The request is missing an action or a required parameter.")
 		}
 		op = m.Operation(action)
 		if op == nil {
@@ -78,6 +87,23 @@ func (s *Server) route(r *http.Request, body []byte, auth *sigv4.Auth) (svc *Ser
 		}
 	}
 	return svc, op, labels, nil
+}
+
+// jsonRequestError refuses what the JSON protocols cannot carry: a method
+// other than POST, or a body declared as something other than JSON. AWS
+// dispatches JSON operations only for POST with a JSON content type.
+func jsonRequestError(r *http.Request) *orgstack.Error {
+	if r.Method != http.MethodPost {
+		return orgstack.NewError("UnknownOperationException", http.StatusBadRequest,
+			"The JSON protocol accepts only POST requests; this request used "+r.Method+".")
+	}
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	switch strings.ToLower(strings.TrimSpace(ct)) {
+	case protocol.ContentTypeJSON, protocol.ContentTypeJSON0, "application/json":
+		return nil
+	}
+	return orgstack.NewError("UnknownOperationException", http.StatusBadRequest,
+		"The request's Content-Type must be "+protocol.ContentTypeJSON+".")
 }
 
 // queryBody returns the body when it can be a query-protocol form.

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -74,7 +75,9 @@ type Config struct {
 	// may be nil).
 	Fallback http.Handler
 	Logger   *slog.Logger
-	// MaxBodyBytes caps request bodies (default 16 MiB).
+	// MaxBodyBytes caps request bodies (default DefaultMaxBodyBytes): a
+	// longer one is answered 413 RequestEntityTooLarge, and no more than
+	// MaxBodyBytes+1 bytes of it are ever read.
 	MaxBodyBytes int64
 
 	// Metrics serves GET /metrics (may be nil).
@@ -82,7 +85,15 @@ type Config struct {
 	// Observe, when set, is told of every request once it is answered
 	// (for metrics). It must be safe for concurrent use and quick.
 	Observe func(*Outcome)
+	// RateLimit is how many requests per second each calling account may
+	// make on average (0: no limit); RateBurst how many at once. Over it
+	// a caller gets its service's throttling error.
+	RateLimit float64
+	RateBurst int
 }
+
+// DefaultMaxBodyBytes is the default cap of request bodies: 10 MiB.
+const DefaultMaxBodyBytes = 10 << 20
 
 // Server is an http.Handler serving every configured service on one
 // endpoint. It is safe for concurrent use.
@@ -93,6 +104,7 @@ type Server struct {
 	byTarget  map[string]*Service
 	byVersion map[string]*Service
 	rest      []*Service
+	limiter   *limiter
 }
 
 // New returns a Server.
@@ -101,9 +113,10 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.cfg.MaxBodyBytes == 0 {
-		s.cfg.MaxBodyBytes = 16 << 20
+	if s.cfg.MaxBodyBytes <= 0 {
+		s.cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, nil)
 	for _, svc := range cfg.Services {
 		m := svc.Model
 		s.bySigning[m.SigningName] = svc
@@ -216,14 +229,27 @@ func requestCall(ctx context.Context) *call {
 }
 
 func (s *Server) serve(w *recorder, r *http.Request, c *call) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))
-	if err != nil {
-		s.writeError(w, c, orgstack.NewError("RequestTimeout", http.StatusBadRequest, "Your request body could not be read."))
-		return
+	var body []byte
+	tooLarge := r.ContentLength > s.cfg.MaxBodyBytes
+	if !tooLarge {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))
+		if err != nil {
+			s.writeError(w, c, orgstack.NewError("RequestTimeout", http.StatusBadRequest, "Your request body could not be read."))
+			return
+		}
+		if int64(len(body)) > s.cfg.MaxBodyBytes {
+			tooLarge, body = true, nil
+		}
 	}
 	auth, authErr := sigv4.Parse(r)
 	svc, op, labels, rerr := s.route(r, body, auth)
 	c.svc, c.op = svc, op
+	if tooLarge {
+		s.writeError(w, c, orgstack.NewError("RequestEntityTooLarge", http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("The request body is larger than the %d bytes this endpoint accepts.", s.cfg.MaxBodyBytes)))
+		return
+	}
 	if svc == nil {
 		if s.cfg.Fallback != nil && authErr != nil && r.Header.Get(protocol.HeaderAmzTarget) == "" {
 			c.kind = KindConsole
@@ -232,10 +258,6 @@ func (s *Server) serve(w *recorder, r *http.Request, c *call) {
 			return
 		}
 		s.writeError(w, c, rerr)
-		return
-	}
-	if int64(len(body)) > s.cfg.MaxBodyBytes {
-		s.writeError(w, c, orgstack.NewError("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "Request body is too large."))
 		return
 	}
 	if authErr != nil {
@@ -255,6 +277,10 @@ func (s *Server) serve(w *recorder, r *http.Request, c *call) {
 	c.setCaller(caller)
 	ctx = orgstack.WithCaller(ctx, caller)
 	// From here on the caller is known.
+	if e := s.throttle(c); e != nil {
+		s.writeError(w, c, e)
+		return
+	}
 
 	h := svc.Handlers[op.Name]
 	if h == nil {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/protocol"
@@ -13,9 +14,10 @@ import (
 	"github.com/orgstack/orgstack/internal/protocol/prototest"
 )
 
-// FuzzJSONDecode: Decode never panics, fails only with *orgstack.Error,
-// produces canonical values, and what AppendJSON writes for them decodes
-// to the same values.
+// FuzzJSONDecode: Decode never panics, fails only with *orgstack.Error
+// (SerializationException for a body that is not UTF-8), produces
+// canonical values, and what AppendJSON writes for them decodes to the
+// same values.
 func FuzzJSONDecode(f *testing.F) {
 	svc := prototest.FuzzModel(f, "json", prototest.Given{Name: "Op", Input: &prototest.Ref{Shape: "Input"}})
 	op := svc.Operation("Op")
@@ -42,6 +44,9 @@ func FuzzJSONDecode(f *testing.F) {
 				t.Fatalf("error %v (%T) is not an *orgstack.Error", err, err)
 			}
 			return
+		}
+		if !utf8.Valid(body) {
+			t.Fatalf("a body that is not UTF-8 was accepted: %q", body)
 		}
 		prototest.CheckCanonical(t, op.Input, got)
 		enc := protocol.AppendJSON(nil, op.Input, reflect.ValueOf(got), false)

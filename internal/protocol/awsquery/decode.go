@@ -6,11 +6,13 @@ package awsquery
 
 import (
 	"encoding/base64"
+	"errors"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/protocol"
@@ -26,12 +28,23 @@ type Codec struct {
 
 var _ protocol.Codec = Codec{}
 
+// MalformedQueryString is the query protocol's answer to a query string
+// or form body that cannot be parsed (AWS's common error, HTTP 404).
+func MalformedQueryString() *orgstack.Error {
+	return orgstack.NewError("MalformedQueryString", http.StatusNotFound, "The query string contains a syntax error.")
+}
+
+// errNotUTF8 is Form's error for parameters that are not UTF-8 text.
+var errNotUTF8 = errors.New("parameters are not UTF-8")
+
 // Form returns the request's parameters: the query string merged with a
-// form body (POST with any content type that is not JSON).
+// form body (POST with any content type that is not JSON). A bad escape,
+// a semicolon separator or a name or value that is not UTF-8 once
+// unescaped is an error.
 func Form(r *http.Request, body []byte) (url.Values, error) {
-	vals := url.Values{}
-	for k, vs := range r.URL.Query() {
-		vals[k] = append(vals[k], vs...)
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
 	}
 	if len(body) > 0 {
 		fv, err := url.ParseQuery(string(body))
@@ -42,6 +55,16 @@ func Form(r *http.Request, body []byte) (url.Values, error) {
 			vals[k] = append(vals[k], vs...)
 		}
 	}
+	for k, vs := range vals {
+		if !utf8.ValidString(k) {
+			return nil, errNotUTF8
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return nil, errNotUTF8
+			}
+		}
+	}
 	return vals, nil
 }
 
@@ -49,7 +72,7 @@ func Form(r *http.Request, body []byte) (url.Values, error) {
 func (Codec) Decode(r *http.Request, body []byte, op *wire.Operation, _ map[string]string) (map[string]any, error) {
 	form, err := Form(r, body)
 	if err != nil {
-		return nil, orgstack.NewError("MalformedQueryString", http.StatusBadRequest, "The query string or form body is malformed.")
+		return nil, MalformedQueryString()
 	}
 	if op.Input == nil {
 		return map[string]any{}, nil

@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/protocol/awsquery"
@@ -11,7 +12,8 @@ import (
 )
 
 // FuzzQueryDecode: Decode never panics, fails only with *orgstack.Error
-// and produces canonical values, whatever the form body and query string.
+// and produces canonical values of UTF-8 text, whatever the form body and
+// query string.
 func FuzzQueryDecode(f *testing.F) {
 	svc := prototest.FuzzModel(f, "query", prototest.Given{Name: "Op", Input: &prototest.Ref{Shape: "Input"}})
 	op := svc.Operation("Op")
@@ -43,5 +45,26 @@ func FuzzQueryDecode(f *testing.F) {
 			return
 		}
 		prototest.CheckCanonical(t, op.Input, got)
+		checkUTF8(t, got)
 	})
+}
+
+// checkUTF8 fails when a decoded string is not UTF-8.
+func checkUTF8(t *testing.T, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case string:
+		if !utf8.ValidString(v) {
+			t.Fatalf("decoded %q, not UTF-8", v)
+		}
+	case map[string]any:
+		for k, e := range v {
+			checkUTF8(t, k)
+			checkUTF8(t, e)
+		}
+	case []any:
+		for _, e := range v {
+			checkUTF8(t, e)
+		}
+	}
 }
