@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/trusted"
@@ -60,7 +61,7 @@ type Options struct {
 type Console struct {
 	opt      Options
 	sessions *sessions
-	pages    map[string]*template.Template
+	pages    func() (map[string]*template.Template, error) // parsed at first use
 	mux      *http.ServeMux
 	static   http.Handler
 	patterns []string
@@ -81,12 +82,22 @@ func New(opt Options) (*Console, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Console{opt: opt, sessions: newSessions(), pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	c := &Console{opt: opt, sessions: newSessions(), mux: http.NewServeMux()}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		return nil, err
 	}
 	c.static = http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	// The pages are parsed when the console is first used: a server
+	// whose console nobody opens keeps none of it in memory.
+	c.pages = sync.OnceValues(parsePages)
+	c.routes()
+	return c, nil
+}
+
+// parsePages parses every page's template, each with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -100,10 +111,20 @@ func New(opt Options) (*Console, error) {
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", n, err)
 		}
-		c.pages[name] = t
+		pages[name] = t
 	}
-	c.routes()
-	return c, nil
+	return pages, nil
+}
+
+// template returns the parsed template of a page; nil if there is none or
+// the templates do not parse (logged).
+func (c *Console) template(name string) *template.Template {
+	pages, err := c.pages()
+	if err != nil {
+		c.opt.Logger.Error("console: templates", "error", err)
+		return nil
+	}
+	return pages[name]
 }
 
 // routes registers every page. Each area of the console registers its
@@ -223,8 +244,8 @@ func (c *Console) request(w http.ResponseWriter, r *http.Request) (*req, bool) {
 func templateEscapePath(p string) string { return template.URLQueryEscaper(p) }
 
 func (c *Console) render(w http.ResponseWriter, r *http.Request, q *req, name string, v *view) {
-	t, ok := c.pages[name]
-	if !ok {
+	t := c.template(name)
+	if t == nil {
 		c.errorPage(w, r, http.StatusInternalServerError, "An internal error occurred.")
 		c.opt.Logger.Error("console: no template", "name", name)
 		return
@@ -252,7 +273,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, q *req, name st
 func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	t := c.pages["error"]
+	t := c.template("error")
 	if t == nil {
 		_, _ = w.Write([]byte(template.HTMLEscapeString(msg)))
 		return
