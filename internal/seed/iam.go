@@ -118,49 +118,36 @@ func (a *applier) iamUser(ctx context.Context, c *iam.Client, u *User) (Change, 
 			change = Updated
 		}
 	}
-	for _, pname := range sortedNames(u.InlinePolicies) {
-		doc := u.InlinePolicies[pname].JSON
-		if change != Created {
+	return identityPolicies{
+		getInline: func(ctx context.Context, pname string) (*string, error) {
 			out, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: name, PolicyName: aws.String(pname)})
-			if err != nil && !isNoSuchEntity(err) {
-				return 0, err
+			if err != nil {
+				return nil, err
 			}
-			if err == nil && sameJSON(unescape(aws.ToString(out.PolicyDocument)), doc) {
-				continue
-			}
-			change = Updated
-		}
-		if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: name, PolicyName: aws.String(pname), PolicyDocument: aws.String(doc)}); err != nil {
-			return 0, err
-		}
-	}
-	if len(u.ManagedPolicies) > 0 {
-		have := map[string]bool{}
-		if change != Created {
+			return out.PolicyDocument, nil
+		},
+		putInline: func(ctx context.Context, pname, doc string) error {
+			_, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: name, PolicyName: aws.String(pname), PolicyDocument: aws.String(doc)})
+			return err
+		},
+		attached: func(ctx context.Context, have map[string]bool) error {
 			pg := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: name})
 			for pg.HasMorePages() {
 				out, err := pg.NextPage(ctx)
 				if err != nil {
-					return 0, err
+					return err
 				}
 				for _, p := range out.AttachedPolicies {
 					have[aws.ToString(p.PolicyArn)] = true
 				}
 			}
-		}
-		for _, arn := range u.ManagedPolicies {
-			if have[arn.Value] {
-				continue
-			}
-			if _, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: name, PolicyArn: aws.String(arn.Value)}); err != nil {
-				return 0, err
-			}
-			if change == Unchanged {
-				change = Updated
-			}
-		}
-	}
-	return change, nil
+			return nil
+		},
+		attach: func(ctx context.Context, arn string) error {
+			_, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: name, PolicyArn: aws.String(arn)})
+			return err
+		},
+	}.apply(ctx, change, u.InlinePolicies, u.ManagedPolicies)
 }
 
 func (a *applier) defaultTrust() string {
@@ -215,46 +202,84 @@ func (a *applier) iamRole(ctx context.Context, c *iam.Client, r *Role) (Change, 
 			change = Updated
 		}
 	}
-	for _, pname := range sortedNames(r.InlinePolicies) {
-		doc := r.InlinePolicies[pname].JSON
-		if change != Created {
+	return identityPolicies{
+		getInline: func(ctx context.Context, pname string) (*string, error) {
 			out, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: name, PolicyName: aws.String(pname)})
-			if err != nil && !isNoSuchEntity(err) {
-				return 0, err
+			if err != nil {
+				return nil, err
 			}
-			if err == nil && sameJSON(unescape(aws.ToString(out.PolicyDocument)), doc) {
-				continue
-			}
-			change = Updated
-		}
-		if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String(pname), PolicyDocument: aws.String(doc)}); err != nil {
-			return 0, err
-		}
-	}
-	if len(r.ManagedPolicies) > 0 {
-		have := map[string]bool{}
-		if change != Created {
+			return out.PolicyDocument, nil
+		},
+		putInline: func(ctx context.Context, pname, doc string) error {
+			_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String(pname), PolicyDocument: aws.String(doc)})
+			return err
+		},
+		attached: func(ctx context.Context, have map[string]bool) error {
 			pg := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: name})
 			for pg.HasMorePages() {
 				out, err := pg.NextPage(ctx)
 				if err != nil {
-					return 0, err
+					return err
 				}
 				for _, p := range out.AttachedPolicies {
 					have[aws.ToString(p.PolicyArn)] = true
 				}
 			}
-		}
-		for _, arn := range r.ManagedPolicies {
-			if have[arn.Value] {
-				continue
-			}
-			if _, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: name, PolicyArn: aws.String(arn.Value)}); err != nil {
+			return nil
+		},
+		attach: func(ctx context.Context, arn string) error {
+			_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: name, PolicyArn: aws.String(arn)})
+			return err
+		},
+	}.apply(ctx, change, r.InlinePolicies, r.ManagedPolicies)
+}
+
+// identityPolicies reads and writes the policies of one IAM user or role.
+type identityPolicies struct {
+	getInline func(ctx context.Context, name string) (*string, error)
+	putInline func(ctx context.Context, name, doc string) error
+	attached  func(ctx context.Context, have map[string]bool) error
+	attach    func(ctx context.Context, arn string) error
+}
+
+// apply puts the inline policies whose document differs or is missing and
+// attaches the managed policies not attached yet; change is what was done
+// to the user or role itself (Created: nothing to read back).
+func (p identityPolicies) apply(ctx context.Context, change Change, inline map[string]*Doc, managed []Str) (Change, error) {
+	for _, pname := range sortedNames(inline) {
+		doc := inline[pname].JSON
+		if change != Created {
+			got, err := p.getInline(ctx, pname)
+			if err != nil && !isNoSuchEntity(err) {
 				return 0, err
 			}
-			if change == Unchanged {
-				change = Updated
+			if err == nil && sameJSON(unescape(aws.ToString(got)), doc) {
+				continue
 			}
+			change = Updated
+		}
+		if err := p.putInline(ctx, pname, doc); err != nil {
+			return 0, err
+		}
+	}
+	if len(managed) == 0 {
+		return change, nil
+	}
+	have := map[string]bool{}
+	if change != Created {
+		if err := p.attached(ctx, have); err != nil {
+			return 0, err
+		}
+	}
+	for _, arn := range managed {
+		if have[arn.Value] {
+			continue
+		}
+		if err := p.attach(ctx, arn.Value); err != nil {
+			return 0, err
+		}
+		if change == Unchanged {
+			change = Updated
 		}
 	}
 	return change, nil
