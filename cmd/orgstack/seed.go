@@ -93,19 +93,9 @@ func seedCommand(args []string, stdout, stderr io.Writer, getenv func(string) st
 // seedConfig loads the standard AWS configuration, with orgstack's
 // address when no endpoint is configured anywhere.
 func seedConfig(ctx context.Context, endpoint, region, profile string, getenv func(string) string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, region, profile)
 	if err != nil {
 		return cfg, err
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	switch {
 	case endpoint != "":
@@ -115,6 +105,24 @@ func seedConfig(ctx context.Context, endpoint, region, profile string, getenv fu
 		cfg.BaseEndpoint = aws.String(defaultEndpoint(getenv))
 	}
 	return cfg, nil
+}
+
+// loadAWSConfig loads the standard AWS configuration (environment, shared
+// files), with the region and profile given on the command line if any;
+// the region defaults to us-east-1.
+func loadAWSConfig(ctx context.Context, region, profile string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err == nil && cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, err
 }
 
 // serviceEndpointSet reports whether every service seed calls has its own

@@ -16,8 +16,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/orgstack/orgstack/internal/protocol"
 	"github.com/orgstack/orgstack/internal/sigv4"
 	"github.com/orgstack/orgstack/internal/ssr"
@@ -298,14 +296,7 @@ type ssrClient struct {
 
 func newSSRClient(endpoint, region, profile string, getenv func(string) string) (*ssrClient, error) {
 	ctx := context.Background()
-	var opts []func(*config.LoadOptions) error
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, region, profile)
 	if err != nil {
 		return nil, err
 	}
@@ -324,9 +315,6 @@ func newSSRClient(endpoint, region, profile string, getenv func(string) string) 
 		endpoint = *cfg.BaseEndpoint
 	default:
 		endpoint = defaultEndpoint(getenv)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	return &ssrClient{endpoint: strings.TrimRight(endpoint, "/") + "/", region: cfg.Region, key: creds.AccessKeyID,
 		secret: creds.SecretAccessKey, token: creds.SessionToken, http: &http.Client{Timeout: 60 * time.Second}}, nil
