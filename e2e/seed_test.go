@@ -23,10 +23,20 @@ const exampleOrg = "../examples/org.yaml"
 // orgstackSeed runs `orgstack seed` with env.
 func orgstackSeed(t testing.TB, env []string, args ...string) result {
 	t.Helper()
+	return runOrgstack(t, env, nil, append([]string{"seed"}, args...)...)
+}
+
+// runOrgstack runs the orgstack binary with env (and stdin, if not nil),
+// for at most two minutes; a failure to run it at all fails the test.
+func runOrgstack(t testing.TB, env []string, stdin []byte, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, orgstackBinary(t), append([]string{"seed"}, args...)...)
+	cmd := exec.CommandContext(ctx, orgstackBinary(t), args...)
 	cmd.Env = env
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,18 +100,11 @@ func (s *srv) view(t *testing.T) string {
 // state runs `orgstack state ...` against s.
 func (s *srv) state(t *testing.T, stdin []byte, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(orgstackBinary(t), append([]string{"state", args[0], "--endpoint-url", s.endpoint}, args[1:]...)...)
-	cmd.Env = os.Environ()
-	cmd.Stdin = bytes.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
+	if stdin == nil {
+		stdin = []byte{}
 	}
-	return out.String(), errb.String(), code
+	r := runOrgstack(t, os.Environ(), stdin, append([]string{"state", args[0], "--endpoint-url", s.endpoint}, args[1:]...)...)
+	return r.stdout, r.stderr, r.code
 }
 
 func (s *srv) stateOK(t *testing.T, stdin []byte, args ...string) string {

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -44,20 +41,7 @@ func (s *srv) ssrOK(t testing.TB, account string, args ...string) map[string]any
 // orgstackSSR runs `orgstack ssr` as account.
 func (s *srv) orgstackSSR(t testing.TB, account string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, orgstackBinary(t), append([]string{"ssr"}, args...)...)
-	cmd.Env = s.clientEnv(account)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return runOrgstack(t, s.clientEnv(account), nil, append([]string{"ssr"}, args...)...)
 }
 
 // ssrInstance creates a managed EC2 instance in account, in patch group
