@@ -324,29 +324,10 @@ func (s *Store) txError(err error, started bool) error {
 	return fmt.Errorf("bolt: begin: %w", err)
 }
 
-// Wipe deletes and recreates the bucket in one durable transaction, which
-// frees the pages without visiting every key. It returns ErrClosed after
-// Close.
-func (s *Store) Wipe(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	started := false
-	err := s.db.Update(func(btx *bbolt.Tx) error {
-		started = true
-		if err := btx.DeleteBucket(s.bucket); err != nil {
-			return fmt.Errorf("bolt: wipe: %w", err)
-		}
-		if _, err := btx.CreateBucket(s.bucket); err != nil {
-			return fmt.Errorf("bolt: wipe: %w", err)
-		}
-		return nil
-	})
-	if err != nil && !started {
-		return s.txError(err, false)
-	}
-	return err
-}
+// Wipe deletes and recreates the bucket in one durable transaction
+// (Replace with no records), which frees the pages without visiting every
+// key. It returns ErrClosed after Close.
+func (s *Store) Wipe(ctx context.Context) error { return s.Replace(ctx, nil) }
 
 // Replace deletes and recreates the bucket and writes records into it, in
 // key order, in one durable transaction. It returns ErrClosed after Close.

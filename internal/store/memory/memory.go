@@ -128,20 +128,10 @@ func (s *Store) update(ctx context.Context, fn func(tx store.Tx) error) ([]func(
 	return t.callbacks, nil
 }
 
-// Wipe atomically replaces the contents with an empty tree. Views already
-// running keep their snapshot. It returns ErrClosed after Close.
-func (s *Store) Wipe(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.writer.Lock()
-	defer s.writer.Unlock()
-	if s.current.Load() == nil {
-		return store.ErrClosed
-	}
-	s.current.Store(&state{tree: newTree()})
-	return nil
-}
+// Wipe atomically replaces the contents with an empty tree (Replace with
+// no records). Views already running keep their snapshot. It returns
+// ErrClosed after Close.
+func (s *Store) Wipe(ctx context.Context) error { return s.Replace(ctx, nil) }
 
 // Replace builds a tree of records and publishes it with one pointer swap:
 // Views already running keep their snapshot, later ones see only the new
