@@ -43,13 +43,14 @@ func (Codec) Decode(r *http.Request, body []byte, op *wire.Operation, _ map[stri
 // WriteResult implements protocol.Codec. Operations without output answer
 // an empty JSON object.
 func (Codec) WriteResult(w http.ResponseWriter, _ *wire.Service, op *wire.Operation, out any, requestID string) {
-	buf := make([]byte, 0, 256)
+	buf := protocol.NewBuffer()
+	defer buf.Free()
 	if op.Output == nil || out == nil || reflect.ValueOf(out).IsNil() {
-		buf = append(buf, '{', '}')
+		buf.B = append(buf.B, '{', '}')
 	} else {
-		buf = protocol.AppendJSON(buf, op.Output, reflect.ValueOf(out), false)
+		buf.B = protocol.AppendJSON(buf.B, op.Output, reflect.ValueOf(out), false)
 	}
-	write(w, http.StatusOK, requestID, buf)
+	write(w, http.StatusOK, requestID, buf.B)
 }
 
 // WriteError implements protocol.Codec.

@@ -24,7 +24,10 @@ func (c Codec) WriteResult(w http.ResponseWriter, svc *wire.Service, op *wire.Op
 	if svc != nil {
 		ns = svc.XMLNamespace
 	}
-	write(w, http.StatusOK, requestID, c.AppendResult(nil, op, ns, out, requestID))
+	buf := protocol.NewBuffer()
+	defer buf.Free()
+	buf.B = c.AppendResult(buf.B, op, ns, out, requestID)
+	write(w, http.StatusOK, requestID, buf.B)
 }
 
 // AppendResult appends the XML response document for a result.

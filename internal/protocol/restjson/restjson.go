@@ -241,6 +241,8 @@ func (Codec) WriteResult(w http.ResponseWriter, _ *wire.Service, op *wire.Operat
 	h := w.Header()
 	h.Set(protocol.HeaderRequestID, requestID)
 	var body []byte
+	buf := protocol.NewBuffer()
+	defer buf.Free()
 	if op.Output != nil && out != nil && !reflect.ValueOf(out).IsNil() {
 		v := wire.Indirect(reflect.ValueOf(out))
 		s := op.Output
@@ -272,13 +274,15 @@ func (Codec) WriteResult(w http.ResponseWriter, _ *wire.Service, op *wire.Operat
 						body = []byte(fv.String())
 					default:
 						h.Set("Content-Type", "application/json")
-						body = protocol.AppendJSON(nil, m.Shape, fv, false)
+						buf.B = protocol.AppendJSON(buf.B, m.Shape, fv, false)
+						body = buf.B
 					}
 				}
 			}
 		} else {
 			h.Set("Content-Type", "application/json")
-			body = protocol.AppendJSON(nil, s, v, true)
+			buf.B = protocol.AppendJSON(buf.B, s, v, true)
+			body = buf.B
 		}
 	} else {
 		h.Set("Content-Type", "application/json")
