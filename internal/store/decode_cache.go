@@ -15,7 +15,7 @@ import (
 // again. It is safe for concurrent use.
 type DecodeCache[T any] struct {
 	mu    sync.RWMutex
-	m     map[string]decodedRecord[T]
+	m     map[string]*decodedRecord[T]
 	max   int
 	clone func(*T)
 }
@@ -29,7 +29,7 @@ type decodedRecord[T any] struct {
 // nil, deep-copies what a shallow copy of T shares (slices, maps), so that
 // callers own what Get gives them.
 func NewDecodeCache[T any](max int, clone func(*T)) *DecodeCache[T] {
-	return &DecodeCache[T]{m: map[string]decodedRecord[T]{}, max: max, clone: clone}
+	return &DecodeCache[T]{m: map[string]*decodedRecord[T]{}, max: max, clone: clone}
 }
 
 // Get reads key in tx into v, which the caller owns: changing it changes
@@ -43,7 +43,9 @@ func (c *DecodeCache[T]) Get(tx Tx, key string, v *T) error {
 	e, ok := c.m[key]
 	c.mu.RUnlock()
 	if !ok || !bytes.Equal(e.raw, raw) {
-		e = decodedRecord[T]{raw: bytes.Clone(raw)}
+		// A new record rather than decoding into e: a hit then copies the
+		// cached record without allocating.
+		e = &decodedRecord[T]{raw: bytes.Clone(raw)}
 		if err := json.Unmarshal(raw, &e.v); err != nil {
 			return err
 		}

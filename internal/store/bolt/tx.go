@@ -23,6 +23,10 @@ type tx struct {
 	done      bool
 	scanning  int // depth of Scan calls in progress
 	callbacks []func()
+	// getter is the cursor Get seeks with, made at the first Get: a seek
+	// starts again from the root, so one cursor serves every Get of the
+	// transaction without allocating a new one and its stack each time.
+	getter *bbolt.Cursor
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -64,8 +68,11 @@ func (t *tx) Get(key string) ([]byte, error) {
 	}
 	// A cursor seek instead of Bucket.Get: Bucket.Get returns nil both for
 	// a missing key and for a stored empty value.
+	if t.getter == nil {
+		t.getter = t.b.Cursor()
+	}
 	k := []byte(key)
-	found, v := t.b.Cursor().Seek(k)
+	found, v := t.getter.Seek(k)
 	if found == nil || !bytes.Equal(found, k) {
 		return nil, store.ErrNotFound
 	}

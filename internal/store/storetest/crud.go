@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/orgstack/orgstack/internal/store"
@@ -16,6 +17,7 @@ func crudCases() []testCase {
 		{"EmptyKeyRejected", testEmptyKeyRejected},
 		{"Overwrite", testOverwrite},
 		{"Delete", testDelete},
+		{"GetBetweenWrites", testGetBetweenWrites},
 		{"Writable", testWritable},
 		{"Helpers", testHelpers},
 	}
@@ -152,6 +154,48 @@ func testDelete(t *testing.T, s store.Store) {
 	wantValue(t, s, "c", "3b")
 	wantMissing(t, s, "d")
 	wantKeys(t, "keys after deletes", viewKeys(t, s, "", ""), []string{"a", "c"})
+}
+
+// testGetBetweenWrites checks that Gets interleaved with many writes in
+// one transaction each see the transaction's latest state, also when the
+// writes grow the data past what a first Get looked at.
+func testGetBetweenWrites(t *testing.T, s store.Store) {
+	putStrings(t, s, "a", "1")
+	mustUpdate(t, s, func(tx store.Tx) error {
+		if v, err := tx.Get("a"); err != nil || string(v) != "1" {
+			t.Errorf("Get(a) = %q, %v; want 1", v, err)
+		}
+		for i := range 500 {
+			k := fmt.Sprintf("k/%04d", i)
+			if err := tx.Put(k, []byte(k)); err != nil {
+				return err
+			}
+			if v, err := tx.Get(k); err != nil || string(v) != k {
+				t.Fatalf("Get(%s) right after Put = %q, %v", k, v, err)
+			}
+		}
+		for i := 0; i < 500; i += 7 {
+			k := fmt.Sprintf("k/%04d", i)
+			if v, err := tx.Get(k); err != nil || string(v) != k {
+				t.Errorf("Get(%s) = %q, %v", k, v, err)
+			}
+		}
+		if err := tx.Delete("a"); err != nil {
+			return err
+		}
+		if _, err := tx.Get("a"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Get(a) after Delete: %v, want ErrNotFound", err)
+		}
+		if err := tx.Put("a", []byte("again")); err != nil {
+			return err
+		}
+		if v, err := tx.Get("a"); err != nil || string(v) != "again" {
+			t.Errorf("Get(a) after Put again = %q, %v", v, err)
+		}
+		return nil
+	})
+	wantValue(t, s, "a", "again")
+	wantValue(t, s, "k/0499", "k/0499")
 }
 
 func testWritable(t *testing.T, s store.Store) {
