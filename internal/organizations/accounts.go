@@ -52,12 +52,13 @@ func (s *Service) ListAccounts(ctx context.Context, in *ListAccountsRequest) (*L
 		if err != nil {
 			return err
 		}
+		out.Accounts = make([]Account, 0, p.capacity())
+		var a accountRecord
 		out.NextToken, err = p.page(v.tx, nil, func(k string, _ []byte) error {
-			a, err := getAccount(v.tx, k[len(prefix):], v.org.Partition)
-			if err != nil {
+			if err := readAccount(v.tx, k[len(prefix):], v.org.Partition, &a); err != nil {
 				return err
 			}
-			out.Accounts = append(out.Accounts, v.accountOf(a))
+			out.Accounts = append(out.Accounts, v.accountOf(&a))
 			return nil
 		})
 		return err
@@ -80,12 +81,13 @@ func (s *Service) ListAccountsForParent(ctx context.Context, in *ListAccountsFor
 		if err != nil {
 			return err
 		}
+		out.Accounts = make([]Account, 0, p.capacity())
+		var a accountRecord
 		out.NextToken, err = p.page(v.tx, nil, func(k string, _ []byte) error {
-			a, err := getAccount(v.tx, k[len(prefix):], v.org.Partition)
-			if err != nil {
+			if err := readAccount(v.tx, k[len(prefix):], v.org.Partition, &a); err != nil {
 				return err
 			}
-			out.Accounts = append(out.Accounts, v.accountOf(a))
+			out.Accounts = append(out.Accounts, v.accountOf(&a))
 			return nil
 		})
 		return err

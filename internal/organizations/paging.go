@@ -43,6 +43,10 @@ func newPager(scope, prefix, token string, max *int32) (*pager, error) {
 	return p, nil
 }
 
+// capacity is the number of entries a page can hold, for sizing the
+// slice that collects them.
+func (p *pager) capacity() int { return min(max(p.limit, 0), 100) }
+
 // page collects the next page. filter (nil for none) says whether an
 // entry belongs to the listing; collect receives the entries of the page.
 // It returns the NextToken, "" when the listing is exhausted.

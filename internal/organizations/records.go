@@ -153,15 +153,22 @@ func DefaultName(id string) string { return "account-" + id }
 // an account orgstack has not stored yet: in open mode any 12-digit
 // account exists.
 func getAccount(tx store.Tx, id, partition string) (*accountRecord, error) {
-	var a accountRecord
-	err := accountCache.Get(tx, kAccount(id), &a)
-	if errors.Is(err, store.ErrNotFound) {
-		return &accountRecord{ID: id, Email: DefaultEmail(id), Name: DefaultName(id), Partition: partition, State: "ACTIVE"}, nil
-	}
-	if err != nil {
+	a := new(accountRecord)
+	if err := readAccount(tx, id, partition, a); err != nil {
 		return nil, err
 	}
-	return &a, nil
+	return a, nil
+}
+
+// readAccount is getAccount into a record the caller provides, for
+// listings that read many accounts one after another into one record.
+func readAccount(tx store.Tx, id, partition string, a *accountRecord) error {
+	err := accountCache.Get(tx, kAccount(id), a)
+	if errors.Is(err, store.ErrNotFound) {
+		*a = accountRecord{ID: id, Email: DefaultEmail(id), Name: DefaultName(id), Partition: partition, State: "ACTIVE"}
+		return nil
+	}
+	return err
 }
 
 // accountStored reports whether the account has a stored record.
