@@ -286,3 +286,26 @@ func TestVerifyConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCachedSigningKey checks that a remembered signing key is the one
+// SigningKey derives for the same secret, day, region and service, and
+// never one of another.
+func TestCachedSigningKey(t *testing.T) {
+	scopes := [][4]string{
+		{rtSecret, "20261122", "eu-west-1", "organizations"},
+		{rtSecret + "x", "20261122", "eu-west-1", "organizations"},
+		{rtSecret, "20261123", "eu-west-1", "organizations"},
+		{rtSecret, "20261122", "us-east-1", "organizations"},
+		{rtSecret, "20261122", "eu-west-1", "sts"},
+		// Parts that run together the same way stay apart.
+		{rtSecret, "20261122", "eu-west-1o", "rganizations"},
+	}
+	for range 2 { // the second time from the cache
+		for _, sc := range scopes {
+			got := cachedSigningKey(sc[0], sc[1], sc[2], sc[3])
+			if want := SigningKey(sc[0], sc[1], sc[2], sc[3]); !bytes.Equal(got, want) {
+				t.Errorf("cachedSigningKey%q = %x, want %x", sc, got, want)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,6 +35,37 @@ func SigningKey(secret, date, region, service string) []byte {
 	k = hmacSHA256(k, region)
 	k = hmacSHA256(k, service)
 	return hmacSHA256(k, terminator)
+}
+
+// signingKeys remembers derived signing keys, as the AWS SDKs do: a key
+// changes only with the secret, the day, the region and the service, and
+// deriving it costs four HMACs per request. It holds at most
+// maxSigningKeys keys and forgets them all when full.
+var signingKeys = struct {
+	sync.RWMutex
+	m map[string][]byte
+}{m: map[string][]byte{}}
+
+const maxSigningKeys = 4096
+
+// cachedSigningKey is SigningKey through signingKeys. Callers must not
+// modify the key it returns.
+func cachedSigningKey(secret, date, region, service string) []byte {
+	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
+	signingKeys.RLock()
+	k, ok := signingKeys.m[id]
+	signingKeys.RUnlock()
+	if ok {
+		return k
+	}
+	k = SigningKey(secret, date, region, service)
+	signingKeys.Lock()
+	if len(signingKeys.m) >= maxSigningKeys {
+		clear(signingKeys.m)
+	}
+	signingKeys.m[id] = k
+	signingKeys.Unlock()
+	return k
 }
 
 // Signature returns the hex HMAC-SHA256 of stringToSign under signingKey.
@@ -112,7 +144,7 @@ func Verify(r *http.Request, body []byte, a *Auth, secret string, now time.Time)
 		paths = append(paths, true)
 	}
 
-	key := SigningKey(secret, a.Date, a.Region, a.Service)
+	key := cachedSigningKey(secret, a.Date, a.Region, a.Service)
 	want := []byte(strings.ToLower(a.Signature))
 	var first, firstSTS string
 	for _, ph := range payloads {
