@@ -66,6 +66,11 @@ func runScale(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	stopProfile, err := c.profile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	client := newClient(c.target, max(*conc, c.setupConcurrency))
 	org, took, err := createOrganization(ctx, client)
 	if err != nil {
