@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +150,51 @@ func TestPresentFollowsAWSOmission(t *testing.T) {
 			t.Errorf("case %d (%#v): Present=%v", i, c.v, got)
 		}
 	}
+}
+
+// TestPatternsCompiledOnFirstUse checks that shapes with the same pattern
+// share one compiled expression, made when a value is first checked, and
+// that concurrent first checks agree.
+func TestPatternsCompiledOnFirstUse(t *testing.T) {
+	a := &wire.Shape{Name: "A", Kind: wire.String, Pattern: `^[a-z]{1,64}$`}
+	b := &wire.Shape{Name: "B", Kind: wire.String, Pattern: `^[a-z]{1,64}$`}
+	in := &wire.Shape{Name: "In", Kind: wire.Structure, GoType: reflect.TypeFor[struct{ A, B string }](), Members: []*wire.Member{
+		{Name: "A", Shape: a}, {Name: "B", Shape: b},
+	}}
+	(&wire.Service{ID: "test", Operations: []*wire.Operation{{Name: "Op", Input: in}}}).Finish()
+	got := make(chan *regexp.Regexp, 16)
+	for i := range 16 {
+		go func() {
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			got <- s.Regexp()
+		}()
+	}
+	first := <-got
+	for range 15 {
+		if re := <-got; re != first {
+			t.Fatal("shapes with one pattern compiled it twice")
+		}
+	}
+	if !first.MatchString("abc") || first.MatchString("ABC") {
+		t.Fatalf("pattern %s matches wrongly", first)
+	}
+	if (&wire.Shape{Kind: wire.String}).Regexp() != nil {
+		t.Fatal("a shape without a pattern has a regexp")
+	}
+}
+
+// TestBadPatternFailsAtFinish checks that a pattern that does not parse is
+// found when the model is finished, not at the first request.
+func TestBadPatternFailsAtFinish(t *testing.T) {
+	bad := &wire.Shape{Name: "Bad", Kind: wire.String, Pattern: `^[a-z$`}
+	in := &wire.Shape{Name: "In", Kind: wire.Structure, GoType: reflect.TypeFor[struct{ A string }](), Members: []*wire.Member{{Name: "A", Shape: bad}}}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Finish accepted a pattern that does not parse")
+		}
+	}()
+	(&wire.Service{ID: "test", Operations: []*wire.Operation{{Name: "Op", Input: in}}}).Finish()
 }

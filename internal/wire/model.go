@@ -11,8 +11,10 @@ package wire
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 	"sync"
@@ -81,8 +83,9 @@ type Shape struct {
 	// GoType is the generated Go struct type (structures only).
 	GoType reflect.Type
 
-	// Filled in by Service.Finish.
-	re      *regexp.Regexp
+	// Filled in by Service.Finish, except re: Regexp compiles the pattern
+	// at its first use.
+	re      *lazyRegexp
 	byName  map[string]*Member
 	byLower map[string]*Member
 }
@@ -123,7 +126,7 @@ func (m *Member) WireName() string {
 	return m.Name
 }
 
-// finish compiles the pattern and indexes the members. It is called once
+// finish checks the pattern and indexes the members. It is called once
 // per shape by Service.Finish, before the shape is shared.
 func (s *Shape) finish(seen map[*Shape]bool) {
 	if seen[s] {
@@ -131,7 +134,12 @@ func (s *Shape) finish(seen map[*Shape]bool) {
 	}
 	seen[s] = true
 	if s.Pattern != "" {
-		s.re = regexp.MustCompile(s.Pattern)
+		// Parsing finds a bad pattern at start; compiling waits for the
+		// first value to check (see Regexp).
+		if _, err := syntax.Parse(s.Pattern, syntax.Perl); err != nil {
+			panic(fmt.Sprintf("wire: shape %s: pattern %q: %v", s.Name, s.Pattern, err))
+		}
+		s.re = &lazyRegexp{}
 	}
 	if s.Kind == Structure {
 		s.byName = make(map[string]*Member, len(s.Members))
@@ -165,8 +173,37 @@ func (s *Shape) MemberByNameFold(name string) *Member {
 }
 
 // Regexp returns the compiled pattern constraint, or nil.
+//
+// Patterns are compiled at their first use, once per distinct pattern
+// for the whole process: the models hold a few hundred, many with counted
+// repetitions ({1,1024}) that compile to large programs, and most are
+// never checked in a given run.
 func (s *Shape) Regexp() *regexp.Regexp {
-	return s.re
+	switch {
+	case s.Pattern == "":
+		return nil
+	case s.re == nil: // a shape not finished
+		return compiled(s.Pattern)
+	}
+	s.re.once.Do(func() { s.re.re = compiled(s.Pattern) })
+	return s.re.re
+}
+
+// lazyRegexp is a shape's pattern, compiled at its first use.
+type lazyRegexp struct {
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+// patterns holds the compiled patterns by source text.
+var patterns sync.Map // string -> *regexp.Regexp
+
+func compiled(pattern string) *regexp.Regexp {
+	if re, ok := patterns.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, _ := patterns.LoadOrStore(pattern, regexp.MustCompile(pattern))
+	return re.(*regexp.Regexp)
 }
 
 // Operation is one API operation.
