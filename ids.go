@@ -3,7 +3,6 @@ package orgstack
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"math/big"
 )
 
 // Alphabets used by AWS identifiers.
@@ -13,19 +12,30 @@ const (
 	UpperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 )
 
-// RandomString returns n characters drawn uniformly from alphabet using
-// crypto/rand.
+// RandomString returns n characters drawn uniformly from alphabet (at
+// most 256 characters) using crypto/rand. It reads random bytes in bulk
+// and rejects the bytes at or above the largest multiple of
+// len(alphabet), so that every character is equally likely.
 func RandomString(alphabet string, n int) string {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(alphabet)))
-	for i := range b {
-		v, err := rand.Int(rand.Reader, max)
-		if err != nil {
+	if len(alphabet) == 0 || len(alphabet) > 256 {
+		panic("orgstack: RandomString needs an alphabet of 1 to 256 characters")
+	}
+	limit := 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	var buf [64]byte
+	for len(out) < n {
+		// A few bytes more than needed, for the ones rejected.
+		chunk := buf[:min(len(buf), n-len(out)+8)]
+		if _, err := rand.Read(chunk); err != nil {
 			panic("orgstack: crypto/rand failed: " + err.Error())
 		}
-		b[i] = alphabet[v.Int64()]
+		for _, v := range chunk {
+			if int(v) < limit && len(out) < n {
+				out = append(out, alphabet[int(v)%len(alphabet)])
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 // NewUUID returns a random RFC 4122 version 4 UUID in lower-case text form.
