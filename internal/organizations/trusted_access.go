@@ -2,7 +2,6 @@ package organizations
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -164,9 +163,10 @@ func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, in *L
 		if err != nil {
 			return err
 		}
-		out.NextToken, err = p.page(v.tx, nil, func(_ string, raw []byte) error {
-			var r serviceAccessRecord
-			if err := json.Unmarshal(raw, &r); err != nil {
+		out.EnabledServicePrincipals = make([]EnabledServicePrincipal, 0, p.capacity())
+		var r serviceAccessRecord
+		out.NextToken, err = p.page(v.tx, nil, func(k string, raw []byte) error {
+			if err := accessCache.Decode(k, raw, &r); err != nil {
 				return err
 			}
 			out.EnabledServicePrincipals = append(out.EnabledServicePrincipals, EnabledServicePrincipal{ServicePrincipal: r.Principal, DateEnabled: r.Enabled})

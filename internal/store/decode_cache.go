@@ -39,6 +39,12 @@ func (c *DecodeCache[T]) Get(tx Tx, key string, v *T) error {
 	if err != nil {
 		return err
 	}
+	return c.Decode(key, raw, v)
+}
+
+// Decode decodes raw, the bytes stored under key (as a Scan gives them),
+// into v, which the caller owns, through the cache.
+func (c *DecodeCache[T]) Decode(key string, raw []byte, v *T) error {
 	c.mu.RLock()
 	e, ok := c.m[key]
 	c.mu.RUnlock()
