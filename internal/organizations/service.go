@@ -94,6 +94,7 @@ func New(opt Options) *Service {
 	opt.Jobs.HandleSmall(jobCreateAccount, s.runCreateAccount)
 	opt.Jobs.HandleSmall(jobCloseAccount, s.runCloseAccount)
 	opt.Jobs.Handle(jobTrustedEvent, s.runTrustedEvent)
+	opt.Jobs.HandleSmall(jobTrustedEventSmall, s.runTrustedEvent)
 	return s
 }
 

@@ -25,7 +25,27 @@ type serviceAccessRecord struct {
 	Enabled   time.Time `json:"enabled"`
 }
 
-const jobTrustedEvent = "organizations.trusted-event"
+// Trusted services hear about events through jobs. Enabling access for
+// a service with roles in member accounts is work that grows with the
+// organization (200 accounts per job, see trusted.Generic); every other
+// event touches a few records, so its jobs are small
+// (jobs.Queue.HandleSmall) and those due together share one commit.
+const (
+	jobTrustedEvent      = "organizations.trusted-event"
+	jobTrustedEventSmall = "organizations.trusted-event.small"
+)
+
+// eventJobKind is the job kind that carries an event of kind k for
+// principal.
+func (s *Service) eventJobKind(k trusted.EventKind, principal string) string {
+	if k != trusted.AccessEnabled {
+		return jobTrustedEventSmall
+	}
+	if svc, ok := s.opt.Catalogue.Service(principal); ok && len(svc.MemberRoles()) == 0 {
+		return jobTrustedEventSmall
+	}
+	return jobTrustedEvent
+}
 
 // RegisterPlugin sets the plug-in that hears about principal's events.
 // Principals without one use the default plug-in. It must be called
@@ -53,7 +73,7 @@ func (s *Service) pluginFor(principal string) trusted.Plugin {
 func (s *Service) emit(tx store.Tx, now time.Time, o *orgRecord, kind trusted.EventKind, principal, account string, byService bool) error {
 	e := trusted.Event{Kind: kind, Principal: principal, OrgID: o.ID, ManagementAccount: o.MasterAccountID,
 		Partition: o.Partition, Account: account, At: now, ByService: byService}
-	_, err := s.opt.Jobs.Enqueue(tx, jobTrustedEvent, e, now, now.Add(s.opt.ServiceRoleDelay))
+	_, err := s.opt.Jobs.Enqueue(tx, s.eventJobKind(kind, principal), e, now, now.Add(s.opt.ServiceRoleDelay))
 	return err
 }
 
