@@ -77,6 +77,10 @@ type Main struct {
 	closeOnce   sync.Once
 }
 
+// jobYield is how long queued jobs wait for a pause in requests before
+// they run anyway.
+const jobYield = 10 * time.Millisecond
+
 // NewMain returns a Main with the default configuration.
 func NewMain() *Main { return &Main{Config: DefaultConfig()} }
 
@@ -188,6 +192,10 @@ func (m *Main) Run(ctx context.Context) error {
 		RateLimit:    m.Config.RateLimit,
 		RateBurst:    m.Config.RateBurst,
 	})
+
+	// Trusted services' reactions and other asynchronous work wait for
+	// a pause in requests, at most jobYield: under load they run in rounds.
+	m.Jobs.SetBusy(m.Server.Busy, jobYield)
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {

@@ -56,6 +56,8 @@ type Queue struct {
 	small    map[string]bool
 	wake     chan struct{}
 	poll     time.Duration
+	busy     func() bool
+	maxYield time.Duration
 
 	mu      sync.Mutex
 	running bool
@@ -96,6 +98,38 @@ func key(runAt time.Time, id string) string {
 // shared with other processes whose queued jobs never wake this one. It
 // must be called before Start.
 func (q *Queue) SetPoll(d time.Duration) { q.poll = d }
+
+// SetBusy makes the worker defer to requests: before each round of due
+// jobs, while busy reports true it waits, until busy reports false or
+// maxYield has passed. Under a steady stream of requests the jobs then
+// run in rounds at most maxYield apart (plus the rounds' own time), never
+// starved, and a job superseded meanwhile (a service disabled again, say)
+// costs almost nothing. It must be called before Start.
+func (q *Queue) SetBusy(busy func() bool, maxYield time.Duration) {
+	q.busy = busy
+	q.maxYield = maxYield
+}
+
+// yield waits while the requests SetBusy watches are in flight, at most
+// maxYield. It returns early when ctx ends.
+func (q *Queue) yield(ctx context.Context) {
+	if q.busy == nil || q.maxYield <= 0 || !q.busy() {
+		return
+	}
+	deadline := time.Now().Add(q.maxYield)
+	tick := time.NewTicker(yieldPoll)
+	defer tick.Stop()
+	for q.busy() && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// yieldPoll is how often yield looks whether the requests are done.
+const yieldPoll = 500 * time.Microsecond
 
 // Enqueue writes a job into tx, due at runAt. The worker is woken when tx
 // commits. It returns the job's id.
@@ -193,6 +227,7 @@ func (q *Queue) loop(ctx context.Context) {
 // runDue runs every job that is due and returns when the next one is.
 func (q *Queue) runDue(ctx context.Context) (next time.Time, err error) {
 	for ctx.Err() == nil {
+		q.yield(ctx)
 		now := q.clock.Now()
 		var due []dueJob
 		next = time.Time{}

@@ -268,3 +268,46 @@ func TestSmallJobsShareATransaction(t *testing.T) {
 		}
 	}
 }
+
+// While requests are in flight a due job waits for a pause in them; with
+// no pause it runs anyway once its longest wait has passed.
+func TestJobsDeferToRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		maxYield time.Duration
+		pause    bool // the requests stop after the job was seen waiting
+	}{
+		{"runs in the pause", time.Hour, true},
+		{"runs when the wait is over", 20 * time.Millisecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := memory.New()
+			clock := &orgstack.OffsetClock{}
+			q := New(st, clock, quiet())
+			var busy, asked atomic.Bool
+			busy.Store(true)
+			q.SetBusy(func() bool { asked.Store(true); return busy.Load() }, tc.maxYield)
+			var ran atomic.Bool
+			q.Handle("mark", func(context.Context, store.Tx, time.Time, *Job) error { ran.Store(true); return nil })
+			now := clock.Now()
+			if err := st.Update(context.Background(), func(tx store.Tx) error {
+				_, err := q.Enqueue(tx, "mark", nil, now, now)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer func() { cancel(); q.Wait() }()
+			q.Start(ctx)
+			if tc.pause {
+				waitFor(t, "the worker to look at the requests", asked.Load)
+				time.Sleep(20 * time.Millisecond)
+				if ran.Load() {
+					t.Fatal("the job ran while requests were in flight")
+				}
+				busy.Store(false)
+			}
+			waitFor(t, "the job", ran.Load)
+		})
+	}
+}

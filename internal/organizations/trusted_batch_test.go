@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orgstack/orgstack"
 	"github.com/orgstack/orgstack/internal/iam"
@@ -109,5 +110,100 @@ func TestMemberRolesInBatches(t *testing.T) {
 		if has(a, "AWSServiceRoleForSecurityHub") {
 			t.Errorf("member %s got AWSServiceRoleForSecurityHub though access was disabled before it was created", a)
 		}
+	}
+}
+
+// countingRoles counts the role lookups Organizations makes.
+type countingRoles struct {
+	organizations.Roles
+	lookups atomic.Int64
+}
+
+func (c *countingRoles) HasRole(tx store.Tx, account, role string) (bool, error) {
+	c.lookups.Add(1)
+	return c.Roles.HasRole(tx, account, role)
+}
+
+// TestSupersededEnableDoesNoWork checks that a service enabled, disabled
+// and enabled again before its roles were created gets them once: the
+// first enabling's event finds a later enabling and leaves the work to it.
+func TestSupersededEnableDoesNoWork(t *testing.T) {
+	st := memory.New()
+	clock := &orgstack.OffsetClock{}
+	q := jobs.New(st, clock, slog.New(slog.DiscardHandler))
+	im := iam.New(iam.Options{Store: st, Clock: clock, Jobs: q})
+	roles := &countingRoles{Roles: im}
+	o := organizations.New(organizations.Options{Store: st, Clock: clock, Jobs: q, Roles: roles, Catalogue: trusted.Default(), MaxAccounts: 20})
+	o.SetDefaultPlugin(&trusted.Generic{Catalogue: trusted.Default(), Org: o, MemberBatch: 3})
+	mgmt := orgstack.WithCaller(context.Background(), orgstack.RootCaller("111111111111", "us-east-1"))
+	settle := func() {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer func() { cancel(); q.Wait() }()
+		q.Start(ctx)
+		if err := q.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := o.CreateOrganization(mgmt, &organizations.CreateOrganizationRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for i := range 6 {
+		car, err := o.CreateAccount(mgmt, &organizations.CreateAccountRequest{Email: fmt.Sprintf("m%d@example.com", i), AccountName: fmt.Sprint("M", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		settle()
+		s, err := o.DescribeCreateAccountStatus(mgmt, &organizations.DescribeCreateAccountStatusRequest{CreateAccountRequestId: car.CreateAccountStatus.Id})
+		if err != nil || s.CreateAccountStatus.State != "SUCCEEDED" {
+			t.Fatalf("account %d: %+v %v", i, s, err)
+		}
+		members = append(members, s.CreateAccountStatus.AccountId)
+	}
+
+	enable := func(p string) {
+		t.Helper()
+		if err := o.EnableAWSServiceAccess(mgmt, &organizations.EnableAWSServiceAccessRequest{ServicePrincipal: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hasAll := func(role string) {
+		t.Helper()
+		for _, a := range members {
+			var ok bool
+			if err := st.View(context.Background(), func(tx store.Tx) error {
+				var err error
+				ok, err = im.HasRole(tx, a, role)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				t.Errorf("member %s has no %s", a, role)
+			}
+		}
+	}
+
+	// The work of one enabling, measured on a service enabled once.
+	before := roles.lookups.Load()
+	enable("securityhub.amazonaws.com")
+	settle()
+	hasAll("AWSServiceRoleForSecurityHub")
+	once := roles.lookups.Load() - before
+
+	// A service with as many roles, enabled, disabled and enabled again
+	// before its roles were created: the same work, done once.
+	before = roles.lookups.Load()
+	enable("config.amazonaws.com")
+	if err := o.DisableAWSServiceAccess(mgmt, &organizations.DisableAWSServiceAccessRequest{ServicePrincipal: "config.amazonaws.com"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second) // the second enabling is a later one
+	enable("config.amazonaws.com")
+	settle()
+	hasAll("AWSServiceRoleForConfig")
+	if n := roles.lookups.Load() - before; n != once {
+		t.Errorf("enabling config twice looked roles up %d times; want %d, as for securityhub enabled once", n, once)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orgstack/orgstack"
@@ -105,6 +106,7 @@ type Server struct {
 	byVersion map[string]*Service
 	rest      []*Service
 	limiter   *limiter
+	inFlight  atomic.Int64 // AWS API requests being served
 }
 
 // New returns a Server.
@@ -192,9 +194,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.kind = KindMetrics
 		s.cfg.Metrics.ServeHTTP(rec, r)
 	default:
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
 		s.serve(rec, r, c)
 	}
 }
+
+// Busy reports whether an AWS API request is being served. The job queue
+// defers to such requests (jobs.Queue.SetBusy).
+func (s *Server) Busy() bool { return s.inFlight.Load() > 0 }
 
 // call is what the pipeline learns about one request as it goes.
 type call struct {

@@ -38,10 +38,15 @@ func (g *Generic) HandleEvent(_ context.Context, tx store.Tx, now time.Time, e E
 	}
 	switch e.Kind {
 	case AccessEnabled:
-		enabled, _, err := g.Org.AccessEnabled(tx, e.OrgID, e.Principal)
+		enabled, since, err := g.Org.AccessEnabled(tx, e.OrgID, e.Principal)
 		if err != nil || !enabled {
 			// Disabled again since: nothing is created.
 			return err
+		}
+		if !since.Equal(e.At) {
+			// Disabled and enabled again since: that later enabling's
+			// event creates the roles.
+			return nil
 		}
 		if e.After == "" {
 			for _, r := range svc.ManagementRoles() {
