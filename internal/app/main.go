@@ -30,6 +30,7 @@ import (
 	"github.com/orgstack/orgstack/internal/ssr"
 	"github.com/orgstack/orgstack/internal/store"
 	"github.com/orgstack/orgstack/internal/store/bolt"
+	"github.com/orgstack/orgstack/internal/store/logstore"
 	"github.com/orgstack/orgstack/internal/store/memory"
 	"github.com/orgstack/orgstack/internal/store/postgres"
 	"github.com/orgstack/orgstack/internal/sts"
@@ -230,7 +231,7 @@ func (m *Main) storeForLog() string {
 	case m.Config.Memory:
 		return "memory"
 	}
-	return "bolt"
+	return "embedded"
 }
 
 func (m *Main) dataDirForLog() string {
@@ -252,7 +253,67 @@ func (m *Main) openStore() (store.Store, error) {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data-dir: %w", err)
 	}
-	return bolt.Open(filepath.Join(m.Config.DataDir, "orgstack.db"), bolt.Options{})
+	st, err := logstore.Open(filepath.Join(m.Config.DataDir, storeDir), logstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.importBoltFile(st); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// storeDir is the data directory's subdirectory that holds the state.
+const storeDir = "store"
+
+// boltFile is where earlier versions kept the state, in one bbolt file in
+// the data directory.
+const boltFile = "orgstack.db"
+
+// importBoltFile moves the state of an earlier version's bolt file into
+// st, when st is empty, and renames the file to orgstack.db.imported. (A
+// crash between the two leaves the file, which later starts then ignore
+// with a warning, the state being in st.)
+func (m *Main) importBoltFile(st *logstore.Store) error {
+	path := filepath.Join(m.Config.DataDir, boltFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	keys, _, err := st.Size()
+	if err != nil {
+		return err
+	}
+	if keys > 0 {
+		m.Logger.Warn("data directory has state in both formats; using the newer one", "ignored", path)
+		return nil
+	}
+	old, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		return err
+	}
+	var records []store.Record
+	ctx := context.Background()
+	err = old.View(ctx, func(tx store.Tx) error {
+		return tx.Scan("", "", func(k string, v []byte) (bool, error) {
+			records = append(records, store.Record{Key: k, Value: append([]byte(nil), v...)})
+			return true, nil
+		})
+	})
+	if cerr := old.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	if err := st.Replace(ctx, records); err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	if err := os.Rename(path, path+".imported"); err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	m.Logger.Info("imported the state of an earlier version", "from", path, "keys", len(records), "into", st.Dir())
+	return nil
 }
 
 func (m *Main) services() []*server.Service {

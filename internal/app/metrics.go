@@ -60,5 +60,5 @@ func (m *Main) storeKind() string {
 	case m.Config.Memory:
 		return "memory"
 	}
-	return "bolt"
+	return "embedded"
 }

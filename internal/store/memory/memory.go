@@ -14,37 +14,15 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/tidwall/btree"
-
 	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/store/cow"
 )
 
-// item is one key-value pair in the tree. value is never modified after the
-// item is inserted: Put stores a private copy and overwrites replace the
-// whole item.
-type item struct {
-	key   string
-	value []byte
-}
-
-func lessItem(a, b item) bool { return a.key < b.key }
-
 // state is one committed version of the data. A published state, and the
-// tree it points to, is never mutated again (see newTree).
+// tree it points to, is never mutated again.
 type state struct {
-	tree  *btree.BTreeG[item]
+	tree  *cow.Tree
 	bytes int64 // total length of all keys and values
-}
-
-// newTree returns an empty tree without internal locking.
-//
-// Locking is unnecessary because a published tree is only ever read:
-// writers mutate a private Copy. Copy does write the source tree's
-// copy-on-write generation id, but only under the writer mutex, and read
-// paths never load that field. Built-in locks would instead make a writer's
-// Copy wait for every reader in the middle of a Scan.
-func newTree() *btree.BTreeG[item] {
-	return btree.NewBTreeGOptions(lessItem, btree.Options{NoLocks: true})
 }
 
 // Store is an in-memory store.Store. It also implements store.Wiper and
@@ -69,7 +47,7 @@ var (
 // New returns an empty, open Store.
 func New() *Store {
 	s := &Store{}
-	s.current.Store(&state{tree: newTree()})
+	s.current.Store(&state{tree: cow.NewTree()})
 	return s
 }
 
@@ -85,11 +63,11 @@ func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	if st == nil {
 		return store.ErrClosed
 	}
-	t := &tx{tree: st.tree}
-	if err := t.run(fn); err != nil {
+	t := cow.NewView(st.tree)
+	if err := t.Run(fn); err != nil {
 		return err
 	}
-	runCallbacks(t.callbacks)
+	runCallbacks(t.Callbacks())
 	return nil
 }
 
@@ -120,12 +98,12 @@ func (s *Store) update(ctx context.Context, fn func(tx store.Tx) error) ([]func(
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := &tx{tree: cur.tree.Copy(), bytes: cur.bytes, writable: true}
-	if err := t.run(fn); err != nil {
+	t := cow.NewUpdate(cur.tree.Copy(), cur.bytes, false)
+	if err := t.Run(fn); err != nil {
 		return nil, err
 	}
-	s.current.Store(&state{tree: t.tree, bytes: t.bytes})
-	return t.callbacks, nil
+	s.current.Store(&state{tree: t.Tree(), bytes: t.Bytes()})
+	return t.Callbacks(), nil
 }
 
 // Wipe atomically replaces the contents with an empty tree (Replace with
@@ -144,12 +122,7 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 	if err != nil {
 		return err
 	}
-	tree := newTree()
-	var n int64
-	for _, r := range sorted {
-		tree.Load(item{key: r.Key, value: append([]byte{}, r.Value...)})
-		n += int64(len(r.Key) + len(r.Value))
-	}
+	tree, n := cow.Load(sorted)
 	s.writer.Lock()
 	defer s.writer.Unlock()
 	if s.current.Load() == nil {

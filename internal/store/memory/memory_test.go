@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/orgstack/orgstack/internal/store"
+	"github.com/orgstack/orgstack/internal/store/cow"
 	"github.com/orgstack/orgstack/internal/store/storetest"
 )
 
@@ -27,8 +28,8 @@ func TestWriteInsideScan(t *testing.T) {
 			return true, tx.Put(k+"x", nil)
 		})
 	})
-	if !errors.Is(err, errWriteInScan) {
-		t.Fatalf("Put inside Scan: %v, want errWriteInScan", err)
+	if !errors.Is(err, cow.ErrWriteInScan) {
+		t.Fatalf("Put inside Scan: %v, want ErrWriteInScan", err)
 	}
 	// After the Scan returns, writes work again.
 	if err := s.Update(t.Context(), func(tx store.Tx) error {
@@ -53,14 +54,14 @@ func TestLeakedTx(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := leaked.Put("k", []byte("changed")); !errors.Is(err, errTxDone) {
-		t.Fatalf("Put on a leaked tx = %v, want errTxDone", err)
+	if err := leaked.Put("k", []byte("changed")); !errors.Is(err, cow.ErrTxDone) {
+		t.Fatalf("Put on a leaked tx = %v, want ErrTxDone", err)
 	}
-	if _, err := leaked.Get("k"); !errors.Is(err, errTxDone) {
-		t.Fatalf("Get on a leaked tx = %v, want errTxDone", err)
+	if _, err := leaked.Get("k"); !errors.Is(err, cow.ErrTxDone) {
+		t.Fatalf("Get on a leaked tx = %v, want ErrTxDone", err)
 	}
-	if err := leaked.Scan("", "", nil); !errors.Is(err, errTxDone) {
-		t.Fatalf("Scan on a leaked tx = %v, want errTxDone", err)
+	if err := leaked.Scan("", "", nil); !errors.Is(err, cow.ErrTxDone) {
+		t.Fatalf("Scan on a leaked tx = %v, want ErrTxDone", err)
 	}
 	if err := s.View(t.Context(), func(tx store.Tx) error {
 		v, err := tx.Get("k")
