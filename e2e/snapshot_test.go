@@ -20,9 +20,9 @@ import (
 	"github.com/orgstack/orgstack/internal/app"
 )
 
-// boltServer starts orgstack on the embedded store whatever
+// embeddedServer starts orgstack on the embedded store whatever
 // ORGSTACK_E2E_STORE says.
-func boltServer(t *testing.T, mods ...func(*app.Config)) *srv {
+func embeddedServer(t *testing.T, mods ...func(*app.Config)) *srv {
 	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.Addr, cfg.DataDir, cfg.LogLevel = "127.0.0.1:0", t.TempDir(), "warn"
@@ -159,7 +159,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 	// A fresh server of the other kind, from a gzip-compressed snapshot
 	// read from standard input.
-	fresh := boltServer(t, inMemory)
+	fresh := embeddedServer(t, inMemory)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	_, _ = zw.Write([]byte(snap))
@@ -231,7 +231,7 @@ func records(t *testing.T, snap string) []string {
 // to PostgreSQL and back.
 func TestSnapshotBoltPostgres(t *testing.T) {
 	t.Parallel()
-	src := boltServer(t)
+	src := embeddedServer(t)
 	buildOrganization(t, src)
 	before := src.view(t)
 	snap := src.stateOK(t, nil, "export")
@@ -247,9 +247,9 @@ func TestSnapshotBoltPostgres(t *testing.T) {
 		t.Fatalf("PostgreSQL exported other records than it imported: %d lines, want %d", len(got), len(want))
 	}
 
-	back := boltServer(t)
+	back := embeddedServer(t)
 	back.stateOK(t, []byte(fromPG), "import", "-")
-	sameView(t, "back on bolt", back.view(t), before)
+	sameView(t, "back on the embedded store", back.view(t), before)
 }
 
 // TestSnapshotPendingJobs exports a state with an account still being

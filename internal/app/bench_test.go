@@ -19,7 +19,7 @@ import (
 )
 
 // The benchmarks of this file boot the whole server on loopback, on the
-// default store (bolt, fsync on every commit) in a temporary directory,
+// default store (embedded, fsync on every commit) in a temporary directory,
 // and send it signed Organizations requests over HTTP as the management
 // account's root user, in open mode and in enforce mode (signature
 // verified, every call authorized).
@@ -174,7 +174,7 @@ func (s *benchServer) parallel(b *testing.B, f func(i int) error) {
 func constant(body string) func(int) string { return func(int) string { return body } }
 
 // BenchmarkServer measures whole requests: HTTP on loopback, signature,
-// routing, decoding, authorization (enforce), the operation on bolt and
+// routing, decoding, authorization (enforce), the operation on the embedded store and
 // the encoded answer, in an organization of 100 accounts.
 func BenchmarkServer(b *testing.B) {
 	for _, mode := range []string{"open", "enforce"} {

@@ -22,7 +22,7 @@ func (m *Main) newMetrics() (*metrics.Registry, func(*server.Outcome)) {
 	queued := r.Gauge("orgstack_jobs_queued", "Jobs in the durable queue (due or scheduled for later).")
 	oldest := r.Gauge("orgstack_jobs_oldest_age_seconds", "Age of the oldest job in the queue; 0 when it is empty.")
 	keys := r.Gauge("orgstack_store_keys", "Keys in the store.")
-	size := r.Gauge("orgstack_store_bytes", "Size of the store: the bolt file's size; for PostgreSQL and memory the total length of keys and values.")
+	size := r.Gauge("orgstack_store_bytes", "Size of the store: the total length of the stored keys and values.")
 	info := r.Gauge("orgstack_build_info", "Always 1; the version and the store kind as labels.", "version", "store")
 	metrics.RegisterRuntime(r)
 

@@ -9,7 +9,7 @@ import (
 
 // BenchmarkSnapshot exports and imports, over HTTP, the state of an
 // organization of 1,000 member accounts (each with its IAM role) on the durable
-// bolt store: GET /_orgstack/state and PUT /_orgstack/state, the
+// embedded store: GET /_orgstack/state and PUT /_orgstack/state, the
 // snapshot read and checked, the store replaced atomically and fsynced.
 func BenchmarkSnapshot(b *testing.B) {
 	s := startBench(b, false, 1001)

@@ -2,8 +2,9 @@
 // ordered key-value interface. Each service owns and encodes its values and
 // writes its secondary indexes in the same transaction as the record.
 //
-// Backends live in sub-packages (memory, bolt, later postgres); the
-// storetest package pins the semantics once and every backend runs it.
+// Backends live in sub-packages (logstore, memory, postgres, and bolt for
+// reading earlier versions' data); the storetest package pins the
+// semantics once and every backend runs it.
 package store
 
 import (
@@ -181,7 +182,8 @@ type Wiper interface {
 //
 // keys is the exact number of keys in the latest committed state. bytes
 // approximates the storage used and is backend-defined (the total length
-// of keys and values for memory, the data file size for bolt); it is never
+// of keys and values for memory and logstore, the data file size for
+// bolt); it is never
 // less than the total length of keys and values. Size may cost time
 // proportional to the amount of data, so call it at metrics cadence, not
 // per request. It returns ErrClosed after Close.
