@@ -232,7 +232,8 @@ func (s *Store) recover() error {
 			return err
 		}
 	}
-	s.current.Store(&state{tree: tree, bytes: bytes})
+	s.tip = &state{tree: tree, bytes: bytes}
+	s.current.Store(s.tip)
 	return nil
 }
 

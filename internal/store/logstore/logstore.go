@@ -92,9 +92,17 @@ type Store struct {
 	closed     bool
 	idle       *sync.Cond // signalled when committing becomes false
 
+	// syncer is held while the log is synced and the commits it made
+	// durable are published; Replace, a checkpoint's rotation and Close
+	// hold it too, before writer.
+	syncer sync.Mutex
+	synced int64 // the log position known durable
+
 	// writer guards the log and everything below; the leading Update holds
-	// it while it commits, as do Replace and a checkpoint's rotation.
+	// it while it runs its group and writes the group's record, as do
+	// Replace, a checkpoint's rotation and Close.
 	writer        sync.Mutex
+	tip           *state // the latest state, durable or not
 	log           *os.File
 	seq           uint64 // the log segment being appended to
 	logSize       int64  // the length of its records
@@ -102,6 +110,14 @@ type Store struct {
 	sinceSnapshot int64  // log bytes the latest snapshot does not cover
 	buf           []byte
 	broken        error // set when the log may hold a record that failed
+
+	// written is the log position after the last record written: the
+	// bytes of every record written since Open.
+	written atomic.Int64
+
+	// pending are the groups written and not yet durable, in log order.
+	pmu     sync.Mutex
+	pending []*batch
 
 	// checkpoint is held by a checkpoint from its rotation to the removal
 	// of the segments it covers, and by Replace: one at a time.
@@ -230,51 +246,67 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	return nil
 }
 
-// commitGroup takes every queued Update, commits them, wakes their
-// callers, and hands the lead to the first Update that queued meanwhile
-// (or marks that no commit is in progress).
+// commitGroup takes every queued Update, runs them and writes their record
+// (write), hands the lead to the first Update that queued meanwhile (or
+// marks that no commit is in progress), and then waits for the record to
+// be durable (sync). The next group is therefore run and written while
+// this one's fdatasync is under way, and one fdatasync often makes several
+// groups durable.
 func (s *Store) commitGroup() {
 	s.mu.Lock()
 	group := s.queue
 	s.queue = nil
 	s.mu.Unlock()
 
-	s.commit(group)
+	b := s.write(group)
 
 	s.mu.Lock()
 	if len(s.queue) == 0 {
 		s.committing = false
 		s.idle.Broadcast()
 		s.mu.Unlock()
-		return
+	} else {
+		next := s.queue[0]
+		s.mu.Unlock()
+		next.lead = true
+		next.wake <- struct{}{}
 	}
-	next := s.queue[0]
-	s.mu.Unlock()
-	next.lead = true
-	next.wake <- struct{}{}
+	if b != nil {
+		s.sync(b.end)
+	}
 }
 
-// commit runs group's functions in order, each on a copy of the state the
-// ones before it left, appends the writes of those that succeeded to the
-// log as one record, publishes the result and wakes every caller.
-func (s *Store) commit(group []*update) {
+// batch is a group written to the log and not yet known durable.
+type batch struct {
+	st    *state // the state after it, or nil if it changed nothing
+	end   int64  // the log position after its record
+	group []*update
+}
+
+// write runs group's functions in order, each on a copy of the state the
+// ones before it left, and writes the writes of those that succeeded to
+// the log as one record, unsynced. It returns the group as a pending batch,
+// or nil when the group is settled already (it failed, and its callers
+// are woken).
+func (s *Store) write(group []*update) *batch {
 	s.writer.Lock()
-	st := s.current.Load()
+	tip := s.tip
 	var (
 		ops       []cow.Op
 		succeeded []*update
 		bytes     int64
 		commitErr error // fails the whole group
 		appendErr error // fails the functions that succeeded
+		changed   *state
 	)
 	switch {
-	case st == nil:
+	case tip == nil:
 		commitErr = store.ErrClosed
 	case s.broken != nil:
 		commitErr = fmt.Errorf("logstore: commit: an earlier commit failed (%v); reopen the store", s.broken)
 	default:
-		tree := st.tree
-		bytes = st.bytes
+		tree := tip.tree
+		bytes = tip.bytes
 		for _, u := range group {
 			t := cow.NewUpdate(tree.Copy(), bytes, true)
 			u.panicked, u.panicVal, u.err = runRecover(t, u.fn)
@@ -290,25 +322,35 @@ func (s *Store) commit(group []*update) {
 			if err := s.append(ops); err != nil {
 				appendErr = fmt.Errorf("logstore: commit: %w", err)
 			} else {
-				s.current.Store(&state{tree: tree, bytes: bytes})
+				changed = &state{tree: tree, bytes: bytes}
+				s.tip = changed
 			}
 		}
 	}
-	start := commitErr == nil && appendErr == nil && s.needCheckpoint(bytes)
+	var b *batch
+	if commitErr == nil && appendErr == nil {
+		// Even a group that wrote nothing read what is pending, so it
+		// waits for that to be durable.
+		b = &batch{st: changed, end: s.written.Load(), group: group}
+		s.pmu.Lock()
+		s.pending = append(s.pending, b)
+		s.pmu.Unlock()
+	}
+	start := b != nil && s.needCheckpoint(bytes)
 	s.writer.Unlock()
 
-	if commitErr != nil {
+	if b == nil {
 		for _, u := range group {
-			u.err = commitErr
+			if commitErr != nil {
+				u.err = commitErr
+			}
 		}
-	}
-	for _, u := range succeeded {
-		if appendErr != nil {
+		for _, u := range succeeded {
 			u.err, u.callbacks = appendErr, nil
 		}
-	}
-	for _, u := range group {
-		u.wake <- struct{}{}
+		for _, u := range group {
+			u.wake <- struct{}{}
+		}
 	}
 	if start {
 		s.checkpoints.Add(1)
@@ -318,6 +360,80 @@ func (s *Store) commit(group []*update) {
 			_ = s.runCheckpoint()
 		}()
 	}
+	return b
+}
+
+// sync makes the log durable up to position end at least, unless it is
+// already, and publishes the batches that are then durable.
+func (s *Store) sync(end int64) {
+	s.syncer.Lock()
+	defer s.syncer.Unlock()
+	s.syncLocked(false, s.synced < end)
+}
+
+// syncLocked fdatasyncs the log if doSync, then publishes the batches
+// that are durable, in order, and wakes their callers. (A batch that wrote
+// nothing may be durable already.) If the fdatasync fails, the store is
+// broken and every pending batch fails. The caller holds syncer, and
+// writer if writerHeld.
+func (s *Store) syncLocked(writerHeld, doSync bool) {
+	target := s.synced
+	var err error
+	if doSync {
+		target = s.written.Load()
+		if !s.opts.NoSync {
+			err = fdatasync(s.log)
+		}
+	}
+	s.pmu.Lock()
+	var ready []*batch
+	if err != nil {
+		ready, s.pending = s.pending, nil
+	} else {
+		s.synced = target
+		n := 0
+		for n < len(s.pending) && s.pending[n].end <= target {
+			n++
+		}
+		ready = s.pending[:n:n]
+		s.pending = s.pending[n:]
+	}
+	s.pmu.Unlock()
+	if err != nil {
+		// What reached the disk is unknown: stop writing.
+		if !writerHeld {
+			s.writer.Lock()
+		}
+		s.broken = err
+		if !writerHeld {
+			s.writer.Unlock()
+		}
+		err = fmt.Errorf("logstore: commit: %w", err)
+	}
+	var latest *state
+	for _, b := range ready {
+		if b.st != nil {
+			latest = b.st
+		}
+	}
+	if latest != nil && err == nil {
+		s.current.Store(latest)
+	}
+	for _, b := range ready {
+		for _, u := range b.group {
+			if err != nil && !u.panicked && u.err == nil {
+				u.err, u.callbacks = err, nil
+			}
+			u.wake <- struct{}{}
+		}
+	}
+}
+
+// drain makes every written record durable and published, so that the
+// published state is the tip. The caller holds syncer and writer.
+func (s *Store) drain() error {
+	s.syncLocked(true, s.synced < s.written.Load())
+	return s.broken
 }
 
 // runRecover runs fn in t, turning a panic into its value.
@@ -339,9 +455,9 @@ func (s *Store) needCheckpoint(stateBytes int64) bool {
 	return s.running.CompareAndSwap(false, true)
 }
 
-// append writes ops to the log as one record and syncs it. On failure it
-// cuts the log back to where it was, or marks the store broken when it
-// cannot. The caller holds writer.
+// append writes ops to the log as one record, for sync to make durable.
+// On failure it cuts the log back to where it was, or marks the store
+// broken when it cannot. The caller holds writer.
 func (s *Store) append(ops []cow.Op) error {
 	s.buf = encodeRecord(s.buf[:0], ops)
 	defer func() {
@@ -358,13 +474,7 @@ func (s *Store) append(ops []cow.Op) error {
 		}
 		return err
 	}
-	if !s.opts.NoSync {
-		if err := fdatasync(s.log); err != nil {
-			// What reached the disk is unknown: stop writing.
-			s.broken = err
-			return err
-		}
-	}
+	s.written.Add(int64(len(s.buf)))
 	s.logSize += int64(len(s.buf))
 	s.sinceSnapshot += int64(len(s.buf))
 	return nil
@@ -422,11 +532,14 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 	tree, n := cow.Load(sorted)
 	s.checkpoint.Lock()
 	defer s.checkpoint.Unlock()
+	s.syncer.Lock()
+	defer s.syncer.Unlock()
 	s.writer.Lock()
 	defer s.writer.Unlock()
 	if s.current.Load() == nil {
 		return store.ErrClosed
 	}
+	_ = s.drain() // a broken log is replaced whole
 	next := s.seq + 1
 	f, err := s.createSegment(next)
 	if err != nil {
@@ -441,7 +554,9 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 	// state is durable, whatever happens to the old segments.
 	_ = s.log.Close()
 	s.log, s.seq, s.logSize, s.allocated, s.sinceSnapshot, s.broken = f, next, 0, 0, 0, nil
-	s.current.Store(&state{tree: tree, bytes: n})
+	s.synced = s.written.Load()
+	s.tip = &state{tree: tree, bytes: n}
+	s.current.Store(s.tip)
 	s.removeSegmentsBefore(next)
 	return nil
 }
@@ -452,22 +567,31 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 func (s *Store) runCheckpoint() error {
 	s.checkpoint.Lock()
 	defer s.checkpoint.Unlock()
+	s.syncer.Lock()
 	s.writer.Lock()
-	st := s.current.Load()
-	if st == nil || s.broken != nil {
+	unlock := func() {
 		s.writer.Unlock()
+		s.syncer.Unlock()
+	}
+	if s.current.Load() == nil {
+		unlock()
 		return store.ErrClosed
 	}
+	if err := s.drain(); err != nil {
+		unlock()
+		return err
+	}
+	st := s.current.Load()
 	next := s.seq + 1
 	f, err := s.createSegment(next)
 	if err != nil {
 		s.sinceSnapshot = 0 // try again after as much log again
-		s.writer.Unlock()
+		unlock()
 		return err
 	}
 	old := s.log
 	s.log, s.seq, s.logSize, s.allocated, s.sinceSnapshot = f, next, 0, 0, 0
-	s.writer.Unlock()
+	unlock()
 	_ = old.Close()
 
 	if err := s.writeSnapshot(st.tree, next); err != nil {
@@ -505,8 +629,12 @@ func (s *Store) Close() error {
 	s.checkpoints.Wait()
 	s.checkpoint.Lock()
 	defer s.checkpoint.Unlock()
+	s.syncer.Lock()
+	defer s.syncer.Unlock()
 	s.writer.Lock()
 	defer s.writer.Unlock()
+	_ = s.drain()
+	s.tip = nil
 	s.current.Store(nil)
 	err := s.log.Close()
 	if uerr := unlockDir(s.lock); err == nil {
