@@ -4,8 +4,10 @@
 //
 // A commit appends one record holding its writes to the log and fsyncs it:
 // one sequential write and one fdatasync, whatever the number of keys.
-// Concurrent Updates share a commit (group commit), and only a durable
-// commit is published to readers. Readers never block: a View reads an
+// Concurrent Updates share a record (group commit); the next group runs
+// and writes its record while the last one's fdatasync is under way, and
+// one fdatasync makes every record written before it durable. Only durable
+// commits are published to readers. Readers never block: a View reads an
 // immutable published tree.
 //
 // When the log has grown past the state's size, a checkpoint starts a new
@@ -208,13 +210,15 @@ type update struct {
 // kept and the panic propagates. OnCommit callbacks run after the commit,
 // in registration order, outside any transaction.
 //
-// Concurrent Updates are grouped: while one commit is being written, the
-// Updates that arrive queue up, and the next of them to lead runs them all,
-// one after the other, each on the state the ones before it left, and
-// writes them in one log record with one fsync. Nothing waits for company:
-// an Update that finds no commit in progress starts at once. An fn that
-// fails or panics is left out of the record; it saw exactly the state it
-// would have seen alone.
+// Concurrent Updates are grouped: while one group is being run and
+// written, the Updates that arrive queue up, and the next of them to lead
+// runs them all, one after the other, each on the state the ones before it
+// left (durable or not yet), and writes them in one log record. Nothing
+// waits for company: an Update that finds no group in progress starts at
+// once. An fn that fails or panics is left out of the record; it saw
+// exactly the state it would have seen alone. If an fdatasync fails, every
+// Update not yet durable fails and the store takes no more writes until it
+// is reopened.
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
