@@ -487,8 +487,11 @@ func (s *Store) append(ops []cow.Op) error {
 // growChunk is how much a log segment grows by when a record does not fit.
 const growChunk = 1 << 20
 
-// zeros is the filler a segment grows with.
-var zeros = make([]byte, 64<<10)
+// zeros is the filler a segment grows with, one page per write: the page
+// cache keeps what one write fills as one folio, and an fdatasync writes
+// every dirty folio whole, so zeros written in larger pieces would make
+// each commit write that much to the disk (64 KB pieces: 64 KB per commit).
+var zeros = make([]byte, 4096)
 
 // allocate makes the segment's file at least end bytes long, writing
 // zeros, growChunk at a time, for the next fdatasync to make durable. A
