@@ -49,3 +49,44 @@ func TestUpdateRecordsOps(t *testing.T) {
 		t.Errorf("a non-recording Update kept %v", plain.Ops())
 	}
 }
+
+// Rollback takes back a recording Update's writes on a shared clone: the
+// items and Bytes are those before it, and a later Update on the same
+// clone builds on that.
+func TestRollback(t *testing.T) {
+	committed, n := Load([]store.Record{{Key: "a", Value: []byte("1")}, {Key: "b", Value: []byte("22")}})
+	clone := committed.Copy()
+	failed := NewUpdate(clone, n, true)
+	_ = failed.Run(func(tx store.Tx) error {
+		for _, step := range []func() error{
+			func() error { return tx.Put("a", []byte("changed")) },
+			func() error { return tx.Put("a", []byte("twice")) },
+			func() error { return tx.Delete("b") },
+			func() error { return tx.Put("b", []byte("back")) },
+			func() error { return tx.Put("new", []byte("x")) },
+			func() error { return tx.Delete("new") },
+			func() error { return tx.Put("c", nil) },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	failed.Rollback()
+	if failed.Bytes() != n {
+		t.Errorf("Bytes() = %d after Rollback, want %d", failed.Bytes(), n)
+	}
+	var got []string
+	clone.Scan(func(it Item) bool { got = append(got, it.Key+"="+string(it.Value)); return true })
+	if want := []string{"a=1", "b=22"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("after Rollback: %v, want %v", got, want)
+	}
+	next := NewUpdate(clone, failed.Bytes(), true)
+	if err := next.Run(func(tx store.Tx) error { return tx.Put("d", []byte("4")) }); err != nil {
+		t.Fatal(err)
+	}
+	if clone.Len() != 3 || next.Bytes() != n+2 {
+		t.Errorf("after the next Update: %d items, %d bytes", clone.Len(), next.Bytes())
+	}
+}

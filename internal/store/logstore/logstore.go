@@ -309,15 +309,18 @@ func (s *Store) write(group []*update) *batch {
 	case s.broken != nil:
 		commitErr = fmt.Errorf("logstore: commit: an earlier commit failed (%v); reopen the store", s.broken)
 	default:
-		tree := tip.tree
+		// One clone for the group; a function that fails or panics has
+		// its writes taken back.
+		tree := tip.tree.Copy()
 		bytes = tip.bytes
 		for _, u := range group {
-			t := cow.NewUpdate(tree.Copy(), bytes, true)
+			t := cow.NewUpdate(tree, bytes, true)
 			u.panicked, u.panicVal, u.err = runRecover(t, u.fn)
 			if u.err != nil || u.panicked {
+				t.Rollback()
 				continue
 			}
-			tree, bytes = t.Tree(), t.Bytes()
+			bytes = t.Bytes()
 			ops = append(ops, t.Ops()...)
 			u.callbacks = t.Callbacks()
 			succeeded = append(succeeded, u)

@@ -66,3 +66,30 @@ func (s *Store) rotateForTest() error {
 	s.log, s.seq, s.logSize, s.allocated = f, s.seq+1, 0, 0
 	return nil
 }
+
+// openBench opens a store for benchmarks. Sync stays on so BenchmarkUpdate
+// measures the real, fsynced commit cost.
+func openBench(b *testing.B) *Store {
+	b.Helper()
+	s := openTest(b, b.TempDir())
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	b.Run("sync", func(b *testing.B) { storetest.BenchUpdate(b, openBench(b)) })
+	b.Run("nosync", func(b *testing.B) {
+		s, err := Open(b.TempDir(), Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		storetest.BenchUpdate(b, s)
+	})
+}
+
+func BenchmarkUpdateParallel(b *testing.B) { storetest.BenchUpdateParallel(b, openBench(b)) }
+
+func BenchmarkView(b *testing.B) { storetest.BenchView(b, openBench(b)) }
+
+func BenchmarkScan100(b *testing.B) { storetest.BenchScan100(b, openBench(b)) }
