@@ -10,6 +10,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,43 @@ type Job struct {
 	Created  time.Time       `json:"created"`
 	Attempts int             `json:"attempts,omitempty"`
 	LastErr  string          `json:"lastError,omitempty"`
+}
+
+// appendNew appends the JSON encoding of a new job (no attempts, no error)
+// to b: the bytes json.Marshal gives, without its reflection and its second
+// pass over the payload, which is valid, compact JSON from json.Marshal.
+// The id and kind are ASCII without characters JSON escapes; anything else
+// goes through json.Marshal.
+func (j *Job) appendNew(b []byte) []byte {
+	if j.Attempts != 0 || j.LastErr != "" || len(j.Payload) == 0 || !plainJSON(j.ID) || !plainJSON(j.Kind) {
+		out, err := json.Marshal(j)
+		if err != nil {
+			panic(err) // a Job always encodes
+		}
+		return append(b, out...)
+	}
+	b = append(b, `{"id":"`...)
+	b = append(b, j.ID...)
+	b = append(b, `","kind":"`...)
+	b = append(b, j.Kind...)
+	b = append(b, `","payload":`...)
+	b = append(b, j.Payload...)
+	b = append(b, `,"runAt":"`...)
+	b = j.RunAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","created":"`...)
+	b = j.Created.AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}`...)
+}
+
+// plainJSON reports whether s is encoded in JSON as itself between quotes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // Decode unmarshals the job's payload into v.
@@ -142,7 +180,7 @@ func (q *Queue) Enqueue(tx store.Tx, kind string, payload any, now, runAt time.T
 		return "", err
 	}
 	j := Job{ID: orgstack.NewUUID(), Kind: kind, Payload: raw, RunAt: runAt.UTC(), Created: now.UTC()}
-	if err := store.PutJSON(tx, key(j.RunAt, j.ID), &j); err != nil {
+	if err := tx.Put(key(j.RunAt, j.ID), j.appendNew(make([]byte, 0, len(raw)+192))); err != nil {
 		return "", err
 	}
 	tx.OnCommit(q.Wake)
@@ -241,11 +279,7 @@ func (q *Queue) runDue(ctx context.Context) (next time.Time, err error) {
 					next = at
 					return false, nil
 				}
-				var head struct {
-					Kind string `json:"kind"`
-				}
-				_ = json.Unmarshal(v, &head) // a bad record fails in runOne, where it is reported
-				due = append(due, dueJob{key: k, small: q.small[head.Kind]})
+				due = append(due, dueJob{key: k, small: q.small[kindOf(v)]})
 				return len(due) < 64, nil
 			})
 		})
@@ -276,6 +310,25 @@ func (q *Queue) runDue(ctx context.Context) (next time.Time, err error) {
 		}
 	}
 	return time.Time{}, ctx.Err()
+}
+
+// kindOf returns the kind of the job stored as v: read off the front of
+// the encoding appendNew and json.Marshal give, without decoding the rest.
+// A record it cannot read has kind "" (and fails in runOne, where that is
+// reported).
+func kindOf(v []byte) string {
+	const field = `","kind":"`
+	if i := bytes.Index(v, []byte(field)); i >= 0 && bytes.HasPrefix(v, []byte(`{"id":"`)) {
+		rest := v[i+len(field):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 && bytes.IndexByte(rest[:j], '\\') < 0 {
+			return string(rest[:j])
+		}
+	}
+	var head struct {
+		Kind string `json:"kind"`
+	}
+	_ = json.Unmarshal(v, &head)
+	return head.Kind
 }
 
 // dueJob is a due job's key, and whether its kind is small (HandleSmall).

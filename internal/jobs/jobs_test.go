@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync/atomic"
@@ -309,5 +310,42 @@ func TestJobsDeferToRequests(t *testing.T) {
 			}
 			waitFor(t, "the job", ran.Load)
 		})
+	}
+}
+
+// A new job is stored as exactly what json.Marshal makes of it, for plain
+// and awkward ids, kinds and times alike.
+func TestNewJobEncoding(t *testing.T) {
+	at := time.Date(2026, 11, 24, 1, 2, 3, 400500600, time.UTC)
+	for _, j := range []Job{
+		{ID: "0b7c7c2e-6b1e-4c55-9d3a-1f3f1e2d9a10", Kind: "organizations.trusted-event.small", Payload: json.RawMessage(`{"kind":"x","at":"2026-11-24T01:02:03Z","n":[1,2]}`), RunAt: at, Created: at.Add(-time.Second)},
+		{ID: "id", Kind: "k", Payload: json.RawMessage(`null`), RunAt: at.Truncate(time.Second), Created: at.Truncate(time.Hour)},
+		{ID: "a<b>&\"c\\", Kind: "kind\u00e9\n", Payload: json.RawMessage(`"s"`), RunAt: at, Created: at},
+		{ID: "retry", Kind: "k", Payload: json.RawMessage(`{}`), RunAt: at, Created: at, Attempts: 2, LastErr: "boom"},
+	} {
+		want, err := json.Marshal(&j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := j.appendNew([]byte("prefix")); string(got) != "prefix"+string(want) {
+			t.Errorf("appendNew = %s\nwant        prefix%s", got, want)
+		}
+	}
+}
+
+// kindOf reads a stored job's kind as decoding it would.
+func TestKindOf(t *testing.T) {
+	at := time.Date(2026, 11, 24, 1, 2, 3, 0, time.UTC)
+	for _, j := range []Job{
+		{ID: "1", Kind: "organizations.trusted-event.small", Payload: json.RawMessage(`{"kind":"not this"}`), RunAt: at, Created: at},
+		{ID: "2", Kind: `odd"kind\`, Payload: json.RawMessage(`{}`), RunAt: at, Created: at},
+		{ID: "3", Kind: "retried", Payload: json.RawMessage(`{}`), RunAt: at, Created: at, Attempts: 1, LastErr: `"kind":"x"`},
+	} {
+		if got := kindOf(j.appendNew(nil)); got != j.Kind {
+			t.Errorf("kindOf = %q, want %q", got, j.Kind)
+		}
+	}
+	if got := kindOf([]byte(`not json`)); got != "" {
+		t.Errorf("kindOf(garbage) = %q", got)
 	}
 }
