@@ -28,20 +28,27 @@ func (c *countingStore) Update(ctx context.Context, fn func(store.Tx) error) err
 	return c.Store.Update(ctx, fn)
 }
 
-// TestMemberRolesInBatches checks that enabling a service whose role goes
-// into every member creates it in every member, a batch of accounts per
-// transaction, and that a service disabled before its batches ran stops
-// creating roles.
-func TestMemberRolesInBatches(t *testing.T) {
-	st := &countingStore{Store: memory.New()}
+// batchFixture is an organization of members member accounts on st, whose
+// trusted services create member roles memberBatch accounts per job.
+type batchFixture struct {
+	o       *organizations.Service
+	im      *iam.Service
+	mgmt    context.Context
+	members []string
+	clock   *orgstack.OffsetClock
+	settle  func() // runs the queue until no job is due
+}
+
+func newBatchFixture(t *testing.T, st store.Store, roles func(*iam.Service) organizations.Roles, members int) *batchFixture {
+	t.Helper()
 	clock := &orgstack.OffsetClock{}
 	q := jobs.New(st, clock, slog.New(slog.DiscardHandler))
 	im := iam.New(iam.Options{Store: st, Clock: clock, Jobs: q})
-	o := organizations.New(organizations.Options{Store: st, Clock: clock, Jobs: q, Roles: im, Catalogue: trusted.Default(), MaxAccounts: 20})
+	o := organizations.New(organizations.Options{Store: st, Clock: clock, Jobs: q, Roles: roles(im), Catalogue: trusted.Default(), MaxAccounts: 20})
 	o.SetDefaultPlugin(&trusted.Generic{Catalogue: trusted.Default(), Org: o, MemberBatch: 3})
-	mgmt := orgstack.WithCaller(context.Background(), orgstack.RootCaller("111111111111", "us-east-1"))
+	f := &batchFixture{o: o, im: im, clock: clock, mgmt: orgstack.WithCaller(context.Background(), orgstack.RootCaller("111111111111", "us-east-1"))}
 	// The queue runs only while settle waits for it.
-	settle := func() {
+	f.settle = func() {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer func() { cancel(); q.Wait() }()
@@ -50,22 +57,32 @@ func TestMemberRolesInBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := o.CreateOrganization(mgmt, &organizations.CreateOrganizationRequest{}); err != nil {
+	if _, err := o.CreateOrganization(f.mgmt, &organizations.CreateOrganizationRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	var members []string
-	for i := range 10 {
-		car, err := o.CreateAccount(mgmt, &organizations.CreateAccountRequest{Email: fmt.Sprintf("m%d@example.com", i), AccountName: fmt.Sprint("M", i)})
+	for i := range members {
+		car, err := o.CreateAccount(f.mgmt, &organizations.CreateAccountRequest{Email: fmt.Sprintf("m%d@example.com", i), AccountName: fmt.Sprint("M", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		settle()
-		s, err := o.DescribeCreateAccountStatus(mgmt, &organizations.DescribeCreateAccountStatusRequest{CreateAccountRequestId: car.CreateAccountStatus.Id})
+		f.settle()
+		s, err := o.DescribeCreateAccountStatus(f.mgmt, &organizations.DescribeCreateAccountStatusRequest{CreateAccountRequestId: car.CreateAccountStatus.Id})
 		if err != nil || s.CreateAccountStatus.State != "SUCCEEDED" {
 			t.Fatalf("account %d: %+v %v", i, s, err)
 		}
-		members = append(members, s.CreateAccountStatus.AccountId)
+		f.members = append(f.members, s.CreateAccountStatus.AccountId)
 	}
+	return f
+}
+
+// TestMemberRolesInBatches checks that enabling a service whose role goes
+// into every member creates it in every member, a batch of accounts per
+// transaction, and that a service disabled before its batches ran stops
+// creating roles.
+func TestMemberRolesInBatches(t *testing.T) {
+	st := &countingStore{Store: memory.New()}
+	f := newBatchFixture(t, st, func(im *iam.Service) organizations.Roles { return im }, 10)
+	o, im, mgmt, settle, members := f.o, f.im, f.mgmt, f.settle, f.members
 	has := func(account, role string) bool {
 		t.Helper()
 		var ok bool
@@ -129,39 +146,13 @@ func (c *countingRoles) HasRole(tx store.Tx, account, role string) (bool, error)
 // first enabling's event finds a later enabling and leaves the work to it.
 func TestSupersededEnableDoesNoWork(t *testing.T) {
 	st := memory.New()
-	clock := &orgstack.OffsetClock{}
-	q := jobs.New(st, clock, slog.New(slog.DiscardHandler))
-	im := iam.New(iam.Options{Store: st, Clock: clock, Jobs: q})
-	roles := &countingRoles{Roles: im}
-	o := organizations.New(organizations.Options{Store: st, Clock: clock, Jobs: q, Roles: roles, Catalogue: trusted.Default(), MaxAccounts: 20})
-	o.SetDefaultPlugin(&trusted.Generic{Catalogue: trusted.Default(), Org: o, MemberBatch: 3})
-	mgmt := orgstack.WithCaller(context.Background(), orgstack.RootCaller("111111111111", "us-east-1"))
-	settle := func() {
-		t.Helper()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer func() { cancel(); q.Wait() }()
-		q.Start(ctx)
-		if err := q.Settle(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := o.CreateOrganization(mgmt, &organizations.CreateOrganizationRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	var members []string
-	for i := range 6 {
-		car, err := o.CreateAccount(mgmt, &organizations.CreateAccountRequest{Email: fmt.Sprintf("m%d@example.com", i), AccountName: fmt.Sprint("M", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		settle()
-		s, err := o.DescribeCreateAccountStatus(mgmt, &organizations.DescribeCreateAccountStatusRequest{CreateAccountRequestId: car.CreateAccountStatus.Id})
-		if err != nil || s.CreateAccountStatus.State != "SUCCEEDED" {
-			t.Fatalf("account %d: %+v %v", i, s, err)
-		}
-		members = append(members, s.CreateAccountStatus.AccountId)
-	}
-
+	var roles *countingRoles
+	f := newBatchFixture(t, st, func(im *iam.Service) organizations.Roles {
+		roles = &countingRoles{Roles: im}
+		return roles
+	}, 6)
+	o, im, mgmt, settle, members := f.o, f.im, f.mgmt, f.settle, f.members
+	clock := f.clock
 	enable := func(p string) {
 		t.Helper()
 		if err := o.EnableAWSServiceAccess(mgmt, &organizations.EnableAWSServiceAccessRequest{ServicePrincipal: p}); err != nil {

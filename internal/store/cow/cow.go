@@ -59,6 +59,31 @@ func Load(sorted []store.Record) (*Tree, int64) {
 	return tree, n
 }
 
+// State is one committed version of the data: a tree and the total length
+// of its keys and values. A published State, and the tree it points to, is
+// never mutated again.
+type State struct {
+	Tree  *Tree
+	Bytes int64
+}
+
+// View runs fn in a read-only transaction over st and then the callbacks
+// fn registered with OnCommit. It returns fn's error unchanged (and then
+// runs no callbacks).
+func (st *State) View(fn func(store.Tx) error) error {
+	t := NewView(st.Tree)
+	if err := t.Run(fn); err != nil {
+		return err
+	}
+	for _, f := range t.callbacks {
+		f()
+	}
+	return nil
+}
+
+// Size returns the number of keys and the total length of keys and values.
+func (st *State) Size() (keys, bytes int64) { return int64(st.Tree.Len()), st.Bytes }
+
 // Op is one write of a transaction, as Tx records them: a Put of Value
 // under Key, or a Delete of Key.
 type Op struct {

@@ -232,7 +232,7 @@ func (s *Store) recover() error {
 			return err
 		}
 	}
-	s.tip = &state{tree: tree, bytes: bytes}
+	s.tip = &cow.State{Tree: tree, Bytes: bytes}
 	s.current.Store(s.tip)
 	return nil
 }

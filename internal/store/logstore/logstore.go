@@ -70,13 +70,6 @@ type Options struct {
 	CheckpointBytes int64
 }
 
-// state is one committed version of the data. A published state, and the
-// tree it points to, is never mutated again.
-type state struct {
-	tree  *cow.Tree
-	bytes int64 // total length of all keys and values
-}
-
 // Store is a store.Store kept in memory and made durable by a log. It
 // also implements store.Wiper and store.Sizer. It is safe for concurrent
 // use.
@@ -86,7 +79,7 @@ type Store struct {
 	lock *os.File
 
 	// current is the latest durable state, or nil once closed.
-	current atomic.Pointer[state]
+	current atomic.Pointer[cow.State]
 
 	mu         sync.Mutex
 	queue      []*update // Updates waiting for the next commit
@@ -104,7 +97,7 @@ type Store struct {
 	// it while it runs its group and writes the group's record, as do
 	// Replace, a checkpoint's rotation and Close.
 	writer        sync.Mutex
-	tip           *state // the latest state, durable or not
+	tip           *cow.State // the latest state, durable or not
 	log           *os.File
 	seq           uint64 // the log segment being appended to
 	logSize       int64  // the length of its records
@@ -182,12 +175,7 @@ func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	if st == nil {
 		return store.ErrClosed
 	}
-	t := cow.NewView(st.tree)
-	if err := t.Run(fn); err != nil {
-		return err
-	}
-	runCallbacks(t.Callbacks())
-	return nil
+	return st.View(fn)
 }
 
 // update is one queued Update.
@@ -282,8 +270,8 @@ func (s *Store) commitGroup() {
 
 // batch is a group written to the log and not yet known durable.
 type batch struct {
-	st    *state // the state after it, or nil if it changed nothing
-	end   int64  // the log position after its record
+	st    *cow.State // the state after it, or nil if it changed nothing
+	end   int64      // the log position after its record
 	group []*update
 }
 
@@ -301,7 +289,7 @@ func (s *Store) write(group []*update) *batch {
 		bytes     int64
 		commitErr error // fails the whole group
 		appendErr error // fails the functions that succeeded
-		changed   *state
+		changed   *cow.State
 	)
 	switch {
 	case tip == nil:
@@ -311,8 +299,8 @@ func (s *Store) write(group []*update) *batch {
 	default:
 		// One clone for the group; a function that fails or panics has
 		// its writes taken back.
-		tree := tip.tree.Copy()
-		bytes = tip.bytes
+		tree := tip.Tree.Copy()
+		bytes = tip.Bytes
 		for _, u := range group {
 			t := cow.NewUpdate(tree, bytes, true)
 			u.panicked, u.panicVal, u.err = runRecover(t, u.fn)
@@ -329,7 +317,7 @@ func (s *Store) write(group []*update) *batch {
 			if err := s.append(ops); err != nil {
 				appendErr = fmt.Errorf("logstore: commit: %w", err)
 			} else {
-				changed = &state{tree: tree, bytes: bytes}
+				changed = &cow.State{Tree: tree, Bytes: bytes}
 				s.tip = changed
 			}
 		}
@@ -417,7 +405,7 @@ func (s *Store) syncLocked(writerHeld, doSync bool) {
 		}
 		err = fmt.Errorf("logstore: commit: %w", err)
 	}
-	var latest *state
+	var latest *cow.State
 	for _, b := range ready {
 		if b.st != nil {
 			latest = b.st
@@ -542,10 +530,7 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 	tree, n := cow.Load(sorted)
 	s.checkpoint.Lock()
 	defer s.checkpoint.Unlock()
-	s.syncer.Lock()
-	defer s.syncer.Unlock()
-	s.writer.Lock()
-	defer s.writer.Unlock()
+	defer s.lockLog()()
 	if s.current.Load() == nil {
 		return store.ErrClosed
 	}
@@ -565,10 +550,21 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 	_ = s.log.Close()
 	s.log, s.seq, s.logSize, s.allocated, s.sinceSnapshot, s.broken = f, next, 0, 0, 0, nil
 	s.synced = s.written.Load()
-	s.tip = &state{tree: tree, bytes: n}
+	s.tip = &cow.State{Tree: tree, Bytes: n}
 	s.current.Store(s.tip)
 	s.removeSegmentsBefore(next)
 	return nil
+}
+
+// lockLog takes syncer, then writer: nothing is written to the log or
+// synced until the function it returns releases them.
+func (s *Store) lockLog() (unlock func()) {
+	s.syncer.Lock()
+	s.writer.Lock()
+	return func() {
+		s.writer.Unlock()
+		s.syncer.Unlock()
+	}
 }
 
 // runCheckpoint starts a new log segment, writes the state as of the end
@@ -577,12 +573,7 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 func (s *Store) runCheckpoint() error {
 	s.checkpoint.Lock()
 	defer s.checkpoint.Unlock()
-	s.syncer.Lock()
-	s.writer.Lock()
-	unlock := func() {
-		s.writer.Unlock()
-		s.syncer.Unlock()
-	}
+	unlock := s.lockLog()
 	if s.current.Load() == nil {
 		unlock()
 		return store.ErrClosed
@@ -604,7 +595,7 @@ func (s *Store) runCheckpoint() error {
 	unlock()
 	_ = old.Close()
 
-	if err := s.writeSnapshot(st.tree, next); err != nil {
+	if err := s.writeSnapshot(st.Tree, next); err != nil {
 		return err
 	}
 	s.removeSegmentsBefore(next)
@@ -618,7 +609,8 @@ func (s *Store) Size() (keys int64, bytes int64, err error) {
 	if st == nil {
 		return 0, 0, store.ErrClosed
 	}
-	return int64(st.tree.Len()), st.bytes, nil
+	keys, bytes = st.Size()
+	return keys, bytes, nil
 }
 
 // Close waits for the commits under way and a running checkpoint, then
@@ -639,10 +631,7 @@ func (s *Store) Close() error {
 	s.checkpoints.Wait()
 	s.checkpoint.Lock()
 	defer s.checkpoint.Unlock()
-	s.syncer.Lock()
-	defer s.syncer.Unlock()
-	s.writer.Lock()
-	defer s.writer.Unlock()
+	defer s.lockLog()()
 	_ = s.drain()
 	s.tip = nil
 	s.current.Store(nil)

@@ -18,13 +18,6 @@ import (
 	"github.com/orgstack/orgstack/internal/store/cow"
 )
 
-// state is one committed version of the data. A published state, and the
-// tree it points to, is never mutated again.
-type state struct {
-	tree  *cow.Tree
-	bytes int64 // total length of all keys and values
-}
-
 // Store is an in-memory store.Store. It also implements store.Wiper and
 // store.Sizer.
 //
@@ -33,7 +26,7 @@ type state struct {
 // Updates run one at a time.
 type Store struct {
 	// current is the latest committed state, or nil once closed.
-	current atomic.Pointer[state]
+	current atomic.Pointer[cow.State]
 	// writer serializes Update, Wipe and Close.
 	writer sync.Mutex
 }
@@ -47,7 +40,7 @@ var (
 // New returns an empty, open Store.
 func New() *Store {
 	s := &Store{}
-	s.current.Store(&state{tree: cow.NewTree()})
+	s.current.Store(&cow.State{Tree: cow.NewTree()})
 	return s
 }
 
@@ -63,12 +56,7 @@ func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
 	if st == nil {
 		return store.ErrClosed
 	}
-	t := cow.NewView(st.tree)
-	if err := t.Run(fn); err != nil {
-		return err
-	}
-	runCallbacks(t.Callbacks())
-	return nil
+	return st.View(fn)
 }
 
 // Update runs fn in a read-write transaction and publishes its writes
@@ -98,11 +86,11 @@ func (s *Store) update(ctx context.Context, fn func(tx store.Tx) error) ([]func(
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := cow.NewUpdate(cur.tree.Copy(), cur.bytes, false)
+	t := cow.NewUpdate(cur.Tree.Copy(), cur.Bytes, false)
 	if err := t.Run(fn); err != nil {
 		return nil, err
 	}
-	s.current.Store(&state{tree: t.Tree(), bytes: t.Bytes()})
+	s.current.Store(&cow.State{Tree: t.Tree(), Bytes: t.Bytes()})
 	return t.Callbacks(), nil
 }
 
@@ -128,7 +116,7 @@ func (s *Store) Replace(ctx context.Context, records []store.Record) error {
 	if s.current.Load() == nil {
 		return store.ErrClosed
 	}
-	s.current.Store(&state{tree: tree, bytes: n})
+	s.current.Store(&cow.State{Tree: tree, Bytes: n})
 	return nil
 }
 
@@ -140,7 +128,8 @@ func (s *Store) Size() (keys int64, bytes int64, err error) {
 	if st == nil {
 		return 0, 0, store.ErrClosed
 	}
-	return int64(st.tree.Len()), st.bytes, nil
+	keys, bytes = st.Size()
+	return keys, bytes, nil
 }
 
 // Close drops the data. Views already running finish against their
