@@ -275,9 +275,10 @@ type batch struct {
 	group []*update
 }
 
-// write runs group's functions in order, each on a copy of the state the
-// ones before it left, and writes the writes of those that succeeded to
-// the log as one record, unsynced. It returns the group as a pending batch,
+// write runs group's functions in order, each on the state the ones
+// before it left (on one clone of the tip; a function that fails or panics
+// has its writes taken back), and writes the writes of those that
+// succeeded to the log as one record, unsynced. It returns the group as a pending batch,
 // or nil when the group is settled already (it failed, and its callers
 // are woken).
 func (s *Store) write(group []*update) *batch {
@@ -297,8 +298,6 @@ func (s *Store) write(group []*update) *batch {
 	case s.broken != nil:
 		commitErr = fmt.Errorf("logstore: commit: an earlier commit failed (%v); reopen the store", s.broken)
 	default:
-		// One clone for the group; a function that fails or panics has
-		// its writes taken back.
 		tree := tip.Tree.Copy()
 		bytes = tip.Bytes
 		for _, u := range group {
