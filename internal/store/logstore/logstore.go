@@ -463,9 +463,12 @@ func (s *Store) append(ops []cow.Op) error {
 		return err
 	}
 	if _, err := s.log.WriteAt(s.buf, s.logSize); err != nil {
+		// Cut off whatever part of the record got written, and the
+		// zeros after it: the segment grows again on the next record.
 		if terr := s.log.Truncate(s.logSize); terr != nil {
 			s.broken = terr
 		}
+		s.allocated = s.logSize
 		return err
 	}
 	s.written.Add(int64(len(s.buf)))
